@@ -1,0 +1,97 @@
+"""The ModelAdmin every source model uses: read-only, cheap on big tables, exact search."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+
+from backoffice import pii
+from backoffice.pagination import EstimatedCountPaginator
+from backoffice.search import identifier_q
+
+
+class SourceModelAdmin(admin.ModelAdmin):
+    """Read-only admin over an unmanaged source model.
+
+    Subclasses declare:
+      identifier_fields  {"field": kind} matched exactly by the search box (see backoffice.search)
+      list_columns       columns loaded for the list page (`.only()`); JSON keys via annotations
+      secret_fields      columns never selected for any page (keys, hashes, *_enc, tokens)
+    """
+
+    identifier_fields: dict[str, str] = {}
+    list_columns: tuple[str, ...] = ()
+    secret_fields: tuple[str, ...] = ()
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+    list_max_show_all = 0  # "Show all" would load every row
+    actions = None
+    search_help_text = None
+    change_list_template = "admin/source_change_list.html"
+
+    # -- read-only, everywhere ---------------------------------------------------------------
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    # -- what is loaded ------------------------------------------------------------------------
+    def get_queryset(self, request) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if self.secret_fields:
+            queryset = queryset.defer(*self.secret_fields)
+        return queryset
+
+    def get_changelist_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset.only(*self.list_columns) if self.list_columns else queryset
+
+    def get_changelist(self, request, **kwargs):
+        from backoffice.changelist import SourceChangeList
+
+        return SourceChangeList
+
+    def get_exclude(self, request, obj=None):
+        return tuple(super().get_exclude(request, obj) or ()) + tuple(self.secret_fields)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return [f for f in fields if f not in self.secret_fields]
+
+    # -- search --------------------------------------------------------------------------------
+    def get_search_fields(self, request):
+        return list(self.identifier_fields)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        match = identifier_q(self.identifier_fields, term)
+        if match is None:
+            messages.warning(
+                request,
+                f"“{term[:80]}” is not an identifier this list can search "
+                f"({self.identifier_help()}); showing nothing.",
+            )
+            return queryset.none(), False
+        return queryset.filter(match), False
+
+    def identifier_help(self) -> str:
+        names = [self.model._meta.get_field(f.split("__")[0]).verbose_name for f in self.identifier_fields]
+        return "exact " + ", ".join(str(n) for n in names)
+
+    def get_search_help_text(self):
+        return f"Search by {self.identifier_help()}." if self.identifier_fields else None
+
+    def changelist_view(self, request, extra_context=None):
+        self.search_help_text = self.get_search_help_text()
+        return super().changelist_view(request, extra_context)
+
+    # -- display helpers -----------------------------------------------------------------------
+    @staticmethod
+    def masked_email(request, value):
+        return pii.email_for(request.user, value)

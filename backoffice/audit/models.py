@@ -1,0 +1,41 @@
+from django.conf import settings
+from django.db import models
+
+
+class Outcome(models.TextChoices):
+    OK = "ok", "OK"
+    REJECTED = "rejected", "Rejected by the service (4xx)"
+    SERVICE_ERROR = "service_error", "Service error (5xx)"
+    TIMEOUT = "timeout", "Timed out"
+    UNREACHABLE = "unreachable", "Service unreachable"
+    NOT_CONFIGURED = "not_configured", "Service not configured"
+    DUPLICATE = "duplicate", "Duplicate submission ignored"
+
+
+class ActionRecord(models.Model):
+    """One call the back office made to an owning service: who, what, and what came back."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150)  # kept if the user is deleted
+    source = models.CharField(max_length=40, db_index=True)
+    action = models.CharField(max_length=80, db_index=True)
+    target_type = models.CharField(max_length=80, blank=True)
+    target_ids = models.JSONField(default=list)
+    target_key = models.CharField(max_length=200, blank=True, db_index=True)  # first target, for "actions on this run"
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    request_body = models.JSONField(null=True, blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, db_index=True)
+    message = models.TextField(blank=True)
+    response_excerpt = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    idempotency_key = models.CharField(max_length=200, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["source", "target_key", "-created_at"], name="audit_target_idx")]
+
+    def __str__(self):
+        return f"{self.username} {self.action} {self.target_key} → {self.outcome}"

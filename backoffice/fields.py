@@ -1,0 +1,36 @@
+"""Model fields for columns whose real types Django's defaults mishandle."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from django.db import models
+
+
+class SourceJSONField(models.JSONField):
+    """A JSON field for `json` *or* `jsonb` columns.
+
+    psycopg decodes `json` columns itself (Django only disables that for `jsonb`), so the stock
+    JSONField crashes with "the JSON object must be str ... not dict" when it decodes again.
+    This field accepts both the raw text and the already-decoded value. Keys are still read in
+    the database with KT(); comparisons on a `json` column need a cast to jsonb.
+    """
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or not isinstance(value, str | bytes | bytearray):
+            return value
+        try:
+            return json.loads(value)
+        except ValueError:
+            # Not JSON after all (a KT() text value read through this field): keep it as is.
+            return value
+
+
+class NaiveUTCDateTimeField(models.DateTimeField):
+    """`timestamp without time zone` columns whose writers store UTC: read them as aware UTC."""
+
+    def from_db_value(self, value, expression, connection):
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value

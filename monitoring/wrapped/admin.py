@@ -1,0 +1,1 @@
+"""Read-only admin pages for this source."""

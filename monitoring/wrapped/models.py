@@ -1,0 +1,1 @@
+"""Unmanaged models mirroring the source tables (see fixtures/schema)."""
