@@ -40,6 +40,10 @@ class SourceModelAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def has_run_actions_permission(self, request) -> bool:
+        """Used by @admin.action(permissions=["run_actions"]): operators and admins only."""
+        return request.user.has_perm("access.run_actions")
+
     # -- what is loaded ------------------------------------------------------------------------
     def get_queryset(self, request) -> QuerySet:
         queryset = super().get_queryset(request)

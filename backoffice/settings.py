@@ -81,6 +81,9 @@ if EMBEDDED:
         "HOST": _socket,
     }
 
+# Lets several test runs share one server without dropping each other's test databases.
+TEST_DB_SUFFIX = env.str("TEST_DB_SUFFIX", default="")
+own_database["TEST"] = {"NAME": f"test_{own_database['NAME']}{TEST_DB_SUFFIX}"}
 DATABASES = {"default": own_database}
 # Privileged connections used only to build and seed source databases (tests, demo, bench).
 # The running back office never uses them.
@@ -107,7 +110,7 @@ for _source in SOURCES:
     else:
         continue  # not configured: the source is absent from the admin
     _config["OPTIONS"] = _source_connection_options()
-    _config["TEST"] = {"NAME": f"test_{_config['NAME']}"}
+    _config["TEST"] = {"NAME": f"test_{_config['NAME']}{TEST_DB_SUFFIX}"}
     _config["CONN_MAX_AGE"] = env.int("SOURCE_CONN_MAX_AGE", default=60)
     DATABASES[_source.alias] = _config
     SOURCE_ADMIN_DATABASES[_source.alias] = _admin

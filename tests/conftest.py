@@ -8,6 +8,8 @@ from django.db import connections
 
 from backoffice import seeding
 
+pytest_plugins = ["tests.plugins.fake_services"]
+
 
 def pytest_collection_modifyitems(items):
     # Every test may read every source alias (inside a rolled-back transaction).
@@ -38,3 +40,19 @@ def _clean_sources(django_db_blocker):
     with django_db_blocker.unblock():
         for alias in sorted(seeding.dirty_aliases):
             seeding.truncate_all(alias)
+
+
+@pytest.fixture
+def client_for(db):
+    """client_for("operator") -> a test Client logged in as a fresh staff user with that role."""
+    from django.test import Client
+
+    from backoffice.management.commands.create_staff import create_staff_user
+
+    def make(role: str) -> Client:
+        user = create_staff_user(f"{role}-user", role, "correct-horse-battery")
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make

@@ -1,1 +1,238 @@
-"""Unmanaged models mirroring the source tables (see fixtures/schema)."""
+"""Unmanaged models mirroring the Wrapped service's tables (fixtures/schema/wrapped.sql).
+
+Ids are varchar, payloads are `json`, timestamps are naive UTC (see ../shared/upstream.md).
+Secret columns are not mapped at all, so no page can select or render them.
+"""
+
+from django.db import models
+
+from backoffice.fields import NaiveUTCDateTimeField, SourceJSONField
+
+SECRET_COLUMNS = {
+    "app_users": ["latest_anchor_token"],
+    "app_sessions": ["token_hash", "token_encrypted"],
+    "app_wrapped_runs": ["token_hash"],
+}
+
+
+class RunStatus(models.TextChoices):
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class AuthStatus(models.TextChoices):
+    PENDING = "pending"
+    FINALIZING = "finalizing"
+    FINALIZED = "finalized"
+    FAILED = "failed"
+    EXPIRED = "expired"
+
+
+class TaskName(models.TextChoices):
+    WATCH_HISTORY = "watch_history_fetch_2025"
+    ANALYSIS = "wrapped_analysis"
+    EMAIL = "email_send"
+    XORDI_FINALIZE = "xordi_finalize"
+    REAUTH_NOTIFY = "reauth_notify"
+
+
+class AppUser(models.Model):
+    app_user_id = models.CharField(primary_key=True, max_length=64)
+    archive_user_id = models.CharField(max_length=255, null=True)
+    latest_sec_user_id = models.CharField("sec user id", max_length=255, null=True)
+    platform_username = models.CharField(max_length=255, null=True)
+    is_watch_history_available = models.CharField(max_length=32)
+    time_zone = models.CharField(max_length=64, null=True)
+    waitlist_opt_in = models.BooleanField()
+    waitlist_opt_in_at = NaiveUTCDateTimeField(null=True)
+    referred_by = models.CharField(max_length=255, null=True)
+    weekly_report_unsubscribed = models.BooleanField()
+    created_at = NaiveUTCDateTimeField()
+    updated_at = NaiveUTCDateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "app_users"
+        verbose_name = "user"
+
+    def __str__(self):
+        return self.platform_username or self.app_user_id
+
+
+class AppUserEmail(models.Model):
+    id = models.CharField(primary_key=True, max_length=64)
+    app_user = models.ForeignKey(
+        AppUser, on_delete=models.DO_NOTHING, db_constraint=False, related_name="emails", db_column="app_user_id"
+    )
+    email = models.CharField(max_length=320)
+    created_at = NaiveUTCDateTimeField()
+    verified_at = NaiveUTCDateTimeField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = "app_user_emails"
+        verbose_name = "user email"
+
+
+class DeviceEmail(models.Model):
+    device_id = models.CharField(primary_key=True, max_length=255)
+    email = models.CharField(max_length=320)
+    referred_by = models.CharField(max_length=255, null=True)
+    waitlist_opt_in = models.BooleanField()
+    waitlist_opt_in_at = NaiveUTCDateTimeField(null=True)
+    created_at = NaiveUTCDateTimeField()
+    updated_at = NaiveUTCDateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "device_emails"
+        verbose_name = "device email"
+
+
+class AppSession(models.Model):
+    id = models.CharField(primary_key=True, max_length=64)
+    app_user = models.ForeignKey(
+        AppUser, on_delete=models.DO_NOTHING, db_constraint=False, related_name="sessions", db_column="app_user_id"
+    )
+    device_id = models.CharField(max_length=255, null=True)
+    platform = models.CharField(max_length=32, null=True)
+    app_version = models.CharField(max_length=32, null=True)
+    os_version = models.CharField(max_length=32, null=True)
+    issued_at = NaiveUTCDateTimeField()
+    expires_at = NaiveUTCDateTimeField(null=True)
+    revoked_at = NaiveUTCDateTimeField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = "app_sessions"
+        verbose_name = "session"
+
+
+class AuthJob(models.Model):
+    archive_job_id = models.CharField(primary_key=True, max_length=255)
+    app_user_id = models.CharField(max_length=64, null=True)
+    provider = models.CharField(max_length=32)
+    status = models.CharField(max_length=32, choices=AuthStatus.choices)
+    last_error = models.TextField(null=True)
+    device_id = models.CharField(max_length=255, null=True)
+    client_ip = models.CharField(max_length=64, null=True)
+    email = models.CharField(max_length=320, null=True)
+    platform = models.CharField(max_length=32, null=True)
+    app_version = models.CharField(max_length=32, null=True)
+    os_version = models.CharField(max_length=32, null=True)
+    finalized_at = NaiveUTCDateTimeField(null=True)
+    session_id = models.CharField(max_length=64, null=True)
+    redirect_clicked_at = NaiveUTCDateTimeField(null=True)
+    redirect_clicks = models.IntegerField()
+    created_at = NaiveUTCDateTimeField()
+    updated_at = NaiveUTCDateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "app_auth_jobs"
+        verbose_name = "auth job"
+
+
+class AppJob(models.Model):
+    id = models.CharField(primary_key=True, max_length=64)
+    task_name = models.CharField(max_length=64, choices=TaskName.choices)
+    payload = SourceJSONField()
+    status = models.CharField(max_length=32, choices=JobStatus.choices)
+    attempts = models.IntegerField()
+    max_attempts = models.IntegerField()
+    not_before = NaiveUTCDateTimeField(null=True)
+    idempotency_key = models.CharField(max_length=255, null=True)
+    locked_by = models.CharField(max_length=255, null=True)
+    locked_at = NaiveUTCDateTimeField(null=True)
+    lease_seconds = models.IntegerField()
+    created_at = NaiveUTCDateTimeField()
+    updated_at = NaiveUTCDateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "app_jobs"
+        verbose_name = "queue job"
+
+    def __str__(self):
+        return f"{self.task_name} {self.id}"
+
+
+class WrappedRun(models.Model):
+    id = models.CharField("wrapped run id", primary_key=True, max_length=64)
+    app_user = models.ForeignKey(
+        AppUser, on_delete=models.DO_NOTHING, db_constraint=False, related_name="runs", db_column="app_user_id"
+    )
+    sec_user_id = models.CharField(max_length=255, null=True)
+    archive_user_id = models.CharField(max_length=255, null=True)
+    status = models.CharField(max_length=32, choices=RunStatus.choices)
+    email = models.CharField(max_length=320, null=True)
+    payload = SourceJSONField()
+    watch_history_job = models.ForeignKey(
+        AppJob,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        db_column="watch_history_job_id",
+        null=True,
+    )
+    created_at = NaiveUTCDateTimeField()
+    updated_at = NaiveUTCDateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "app_wrapped_runs"
+        verbose_name = "wrapped run"
+
+    def __str__(self):
+        return self.id
+
+
+class Referral(models.Model):
+    code = models.CharField(primary_key=True, max_length=64)
+    referrer_app_user_id = models.CharField(max_length=64)
+    impressions = models.IntegerField()
+    conversions = models.IntegerField()
+    completions = models.IntegerField()
+    created_at = NaiveUTCDateTimeField()
+    updated_at = NaiveUTCDateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "referrals"
+
+
+class ReferralEvent(models.Model):
+    id = models.CharField(primary_key=True, max_length=64)
+    referrer_app_user_id = models.CharField(max_length=64)
+    referred_app_user_id = models.CharField(max_length=64, null=True)
+    event_type = models.CharField(max_length=32)
+    archive_job_id = models.CharField(max_length=255, null=True)
+    wrapped_run_id = models.CharField(max_length=64, null=True)
+    ip = models.CharField(max_length=64, null=True)
+    user_agent = models.TextField(null=True)
+    created_at = NaiveUTCDateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "referral_events"
+        verbose_name = "referral event"
+
+
+# Indexes the back office's hot queries need beyond what the service has; check_sources prints
+# them as CREATE INDEX CONCURRENTLY suggestions. (table, columns, name)
+RECOMMENDED_INDEXES = [
+    ("app_wrapped_runs", "updated_at DESC, id DESC", "bo_runs_updated_at_id"),
+    ("app_wrapped_runs", "lower(email)", "bo_runs_lower_email"),
+    ("app_jobs", "status, task_name", "bo_jobs_status_task"),
+    ("app_jobs", "updated_at DESC, id DESC", "bo_jobs_updated_at_id"),
+    ("app_auth_jobs", "updated_at DESC, archive_job_id DESC", "bo_auth_updated_at_id"),
+    ("device_emails", "updated_at DESC, device_id DESC", "bo_device_emails_updated_at"),
+]
