@@ -22,6 +22,7 @@ class SourceModelAdmin(admin.ModelAdmin):
     identifier_fields: dict[str, str] = {}
     list_columns: tuple[str, ...] = ()
     secret_fields: tuple[str, ...] = ()
+    pii_fields: tuple[str, ...] = ()  # shown masked to roles without access.view_pii
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 50
@@ -64,7 +65,41 @@ class SourceModelAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
-        return [f for f in fields if f not in self.secret_fields]
+        masked = self.pii_columns(request)
+        return [masked.get(f, f) for f in fields if f not in self.secret_fields]
+
+    def get_fieldsets(self, request, obj=None):
+        if not self.fieldsets:
+            return super().get_fieldsets(request, obj)
+        masked = self.pii_columns(request)
+        return [
+            (title, {**opts, "fields": [masked.get(f, f) if isinstance(f, str) else f for f in opts["fields"]]})
+            for title, opts in self.fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *self.pii_columns(request).values()]
+
+    def get_list_display(self, request):
+        masked = self.pii_columns(request)
+        return [masked.get(f, f) if isinstance(f, str) else f for f in super().get_list_display(request)]
+
+    def pii_columns(self, request) -> dict:
+        """Per-request display callables for PII fields (the mask depends on who is looking)."""
+        cache = request.__dict__.setdefault("_pii_columns", {})
+        if id(self) not in cache:
+            columns = {}
+            for name in self.pii_fields:
+
+                def column(obj, _name=name):
+                    return pii.email_for(request.user, getattr(obj, _name, None))
+
+                column.short_description = self.model._meta.get_field(name).verbose_name
+                column.admin_order_field = name
+                column.__name__ = name
+                columns[name] = column
+            cache[id(self)] = columns
+        return cache[id(self)]
 
     # -- search --------------------------------------------------------------------------------
     def get_search_fields(self, request):
@@ -78,8 +113,7 @@ class SourceModelAdmin(admin.ModelAdmin):
         if match is None:
             messages.warning(
                 request,
-                f"“{term[:80]}” is not an identifier this list can search "
-                f"({self.identifier_help()}); showing nothing.",
+                f"“{term[:80]}” is not an identifier this list can search ({self.identifier_help()}); showing nothing.",
             )
             return queryset.none(), False
         return queryset.filter(match), False

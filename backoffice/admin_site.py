@@ -1,16 +1,51 @@
-"""The admin site: index grouped by source system."""
+"""The admin site: index grouped by source system, plus the source apps' own tool pages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib import admin
+from django.urls import path, reverse
 
 from backoffice.sources import SOURCES
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A page that is not a model list (find a person, dashboards), shown on the index."""
+
+    route: str
+    view: Callable
+    name: str
+    label: str
+    source: str
+    permission: str | None = None  # e.g. "access.search_people"
 
 
 class BackofficeAdminSite(admin.AdminSite):
     site_header = "Backoffice"
     site_title = "Backoffice"
     index_title = "Pipelines"
+    index_template = "admin/backoffice_index.html"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tools: list[Tool] = []
+
+    def register_tool(self, tool: Tool) -> None:
+        self.tools.append(tool)
+
+    def get_urls(self):
+        tool_urls = [path(t.route, self.admin_view(t.view), name=t.name) for t in self.tools]
+        return tool_urls + super().get_urls()
+
+    def tools_for(self, request, source: str | None = None) -> list[dict]:
+        return [
+            {"label": t.label, "url": reverse(f"{self.name}:{t.name}"), "source": t.source}
+            for t in self.tools
+            if (source is None or t.source == source) and (t.permission is None or request.user.has_perm(t.permission))
+        ]
 
     def get_app_list(self, request, app_label=None):
         apps = super().get_app_list(request, app_label)
@@ -20,5 +55,6 @@ class BackofficeAdminSite(admin.AdminSite):
             if source:
                 app["name"] = source.label
                 app["description"] = source.description
+                app["tools"] = self.tools_for(request, source.alias)
         order = {s.alias: i for i, s in enumerate(SOURCES)}
         return sorted(apps, key=lambda a: (order.get(a["app_label"], 100), a["name"]))

@@ -34,3 +34,10 @@ class NaiveUTCDateTimeField(models.DateTimeField):
         if isinstance(value, datetime) and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        # Compare as `timestamp`, not `timestamptz`: a cast of the column would bypass its index.
+        value = super().get_db_prep_value(value, connection, prepared)
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(UTC).replace(tzinfo=None)
+        return value

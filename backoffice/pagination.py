@@ -25,15 +25,15 @@ class EstimatedCountPaginator(Paginator):
         if not hasattr(queryset, "query"):
             return len(queryset)
         if not queryset.query.where and not queryset.query.distinct:
-            estimate = _estimated_rows(queryset)
-            if estimate is not None and estimate > COUNT_CAP:
-                self.is_estimate = True
-                return estimate
-        capped = queryset.order_by()[: COUNT_CAP + 1].count()
-        if capped > COUNT_CAP:
+            rows, estimated = _unfiltered_count(queryset)
+        else:
+            rows, estimated = queryset.order_by()[: COUNT_CAP + 1].count(), False
+        if estimated:
+            self.is_estimate = True
+        elif rows > COUNT_CAP:
             self.is_capped = True
-            return COUNT_CAP
-        return capped
+            rows = COUNT_CAP
+        return rows
 
     @cached_property
     def num_pages(self) -> int:
@@ -44,18 +44,27 @@ class EstimatedCountPaginator(Paginator):
         return min(number, MAX_PAGES)
 
 
-def _estimated_rows(queryset) -> int | None:
+def _unfiltered_count(queryset) -> tuple[int, bool]:
+    """One query: the planner's estimate for a big table, an exact capped count for a small one."""
     table = queryset.model._meta.db_table
-    with connections[queryset.db].cursor() as cursor:
-        # Partitioned parents report -1: sum their partitions instead.
+    connection = connections[queryset.db]
+    quoted = connection.ops.quote_name(table)
+    with connection.cursor() as cursor:
+        # Partitioned parents report -1 themselves: sum their partitions.
         cursor.execute(
-            """
-            SELECT COALESCE(SUM(GREATEST(c.reltuples, 0)), 0)::bigint
-              FROM pg_class c
-             WHERE c.oid = to_regclass(%s)
-                OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = to_regclass(%s))
+            f"""
+            WITH estimate AS (
+                SELECT COALESCE(SUM(GREATEST(c.reltuples, 0)), 0)::bigint AS n
+                  FROM pg_class c
+                 WHERE c.oid = to_regclass(%s)
+                    OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = to_regclass(%s))
+            )
+            SELECT CASE WHEN n > %s THEN n
+                        ELSE (SELECT count(*) FROM (SELECT 1 FROM {quoted} LIMIT %s) AS capped) END,
+                   n > %s
+              FROM estimate
             """,
-            [table, table],
+            [quoted, quoted, COUNT_CAP, COUNT_CAP + 1, COUNT_CAP],
         )
-        row = cursor.fetchone()
-    return int(row[0]) if row and row[0] else None
+        rows, estimated = cursor.fetchone()
+    return int(rows), bool(estimated)

@@ -194,3 +194,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+AUTHENTICATION_BACKENDS = ["backoffice.auth_backend.OneQueryPermissionBackend"]

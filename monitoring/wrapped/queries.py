@@ -1,0 +1,407 @@
+"""Read functions for the Wrapped pipeline: derived stage, stage jobs, person search, live poll.
+
+Everything inside `payload` is read by the database (`#>>`), never by loading the payload on a
+list. `#>>` works on `json` and `jsonb` alike and answers NULL for a missing key or a key of the
+wrong shape, so odd payloads never break a query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
+
+from backoffice.search import EMAIL, TEXT, classify
+from monitoring.wrapped.models import (
+    AppJob,
+    AppSession,
+    AppUser,
+    AppUserEmail,
+    AuthJob,
+    DeviceEmail,
+    WrappedRun,
+)
+
+# -- derived stage (seed 000, "Dashboard stage recommendation") ---------------------------------
+READY, WATCH_HISTORY, ANALYSIS, EMAIL_STAGE, UNKNOWN = "ready", "watch_history", "analysis", "email", "unknown"
+STAGE_LABELS = {
+    READY: "Ready",
+    WATCH_HISTORY: "Fetching watch history",
+    ANALYSIS: "Running analysis",
+    EMAIL_STAGE: "Email pending/failed",
+    UNKNOWN: "Pending (unknown)",
+}
+# stage code -> the key under payload.data_jobs and the task it runs
+STAGE_JOB_KEYS = {WATCH_HISTORY: "watch_history", ANALYSIS: "wrapped_analysis", EMAIL_STAGE: "email_send"}
+
+_RUNS = '"app_wrapped_runs"'
+STAGE_SQL = f"""CASE
+    WHEN {_RUNS}.status = 'ready' THEN 'ready'
+    WHEN COALESCE({_RUNS}.payload #>> '{{data_jobs,watch_history,status}}', '') <> 'succeeded' THEN 'watch_history'
+    WHEN COALESCE({_RUNS}.payload #>> '{{data_jobs,wrapped_analysis,status}}', '') <> 'succeeded' THEN 'analysis'
+    WHEN COALESCE({_RUNS}.payload #>> '{{data_jobs,email_send,status}}', '') <> 'succeeded' THEN 'email'
+    ELSE 'unknown' END"""
+
+# An array counts its items; a stray string or object counts as one warning; missing is zero.
+WARNINGS_COUNT_SQL = f"""(SELECT CASE
+    WHEN w IS NULL OR w IN ('', '[]', 'null') THEN 0
+    WHEN left(w, 1) = '[' THEN json_array_length(w::json)
+    ELSE 1 END
+  FROM (SELECT {_RUNS}.payload #>> '{{_analysis_warnings}}' AS w) AS warnings)"""
+
+
+def stage_expression() -> RawSQL:
+    return RawSQL(STAGE_SQL, [])
+
+
+def warnings_count_expression() -> RawSQL:
+    return RawSQL(WARNINGS_COUNT_SQL, [])
+
+
+def payload_text(*path: str) -> RawSQL:
+    """payload #>> '{a,b}' as text (NULL when missing or of the wrong shape)."""
+    return RawSQL(f"{_RUNS}.payload #>> %s", ["{" + ",".join(path) + "}"])
+
+
+PROGRESS_KEYS = ("completed_data_jobs", "videos_fetched_total", "has_more", "cursor_ms")
+LIST_COLUMNS = ("id", "status", "updated_at", "app_user_id", "sec_user_id", "email")
+
+
+def runs_for_list(runs: QuerySet[WrappedRun]) -> QuerySet[WrappedRun]:
+    """Runs with stage, warnings and watch-history progress, without loading payloads."""
+    progress = {f"progress_{key}": payload_text("_watch_history_progress", key) for key in PROGRESS_KEYS}
+    return runs.only(*LIST_COLUMNS).annotate(
+        stage=stage_expression(), warnings_count=warnings_count_expression(), **progress
+    )
+
+
+def with_stage(runs: QuerySet[WrappedRun]) -> QuerySet[WrappedRun]:
+    return runs.annotate(stage=stage_expression(), warnings_count=warnings_count_expression())
+
+
+def filter_stage(runs: QuerySet[WrappedRun], stage: str) -> QuerySet[WrappedRun]:
+    return runs.alias(stage_filter=stage_expression()).filter(stage_filter=stage)
+
+
+def filter_has_warnings(runs: QuerySet[WrappedRun], has: bool) -> QuerySet[WrappedRun]:
+    runs = runs.alias(warnings_filter=warnings_count_expression())
+    return runs.filter(warnings_filter__gt=0) if has else runs.filter(warnings_filter=0)
+
+
+# -- run detail -----------------------------------------------------------------------------------
+@dataclass
+class StageJob:
+    stage: str
+    label: str
+    job_id: str | None
+    status_in_payload: str | None
+    job: AppJob | None = None
+
+    @property
+    def error(self) -> str | None:
+        return job_error(self.job) if self.job else None
+
+
+def _as_dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _as_text(value) -> str | None:
+    if value is None or isinstance(value, dict | list):
+        return None
+    return str(value)
+
+
+def stage_jobs(run: WrappedRun) -> list[StageJob]:
+    """The app_jobs rows behind each stage: watch_history by FK, the others by ids in payload (1 query)."""
+    data_jobs = _as_dict(_as_dict(run.payload).get("data_jobs"))
+    stages = []
+    for stage, key in STAGE_JOB_KEYS.items():
+        entry = _as_dict(data_jobs.get(key))
+        job_id = _as_text(entry.get("id"))
+        if stage == WATCH_HISTORY and run.watch_history_job_id:
+            job_id = run.watch_history_job_id
+        stages.append(StageJob(stage, STAGE_LABELS[stage], job_id, _as_text(entry.get("status"))))
+    ids = [s.job_id for s in stages if s.job_id]
+    jobs = {job.id: job for job in AppJob.objects.defer("payload").filter(id__in=ids)} if ids else {}
+    for s in stages:
+        s.job = jobs.get(s.job_id)
+    return stages
+
+
+def job_error(job: AppJob) -> str | None:
+    """Workers leave the error inside the job payload (there is no error column)."""
+    payload = job.__dict__.get("payload")
+    if payload is None:
+        payload = AppJob.objects.filter(pk=job.pk).values_list("payload", flat=True).first()
+    payload = _as_dict(payload)
+    for key in ("last_error", "error", "error_message"):
+        if payload.get(key):
+            return str(payload[key])[:2000]
+    return None
+
+
+ANALYSIS_FIELDS = (
+    ("personality_type", "Personality"),
+    ("personality_explanation", "Why"),
+    ("top_niches", "Top niches"),
+    ("top_niche_percentile", "Top niche percentile"),
+    ("niche_journey", "Niche journey"),
+    ("brain_rot_score", "Brain rot score"),
+    ("brain_rot_explanation", "Brain rot explanation"),
+    ("brainrot_intensity", "Brainrot intensity"),
+    ("brainrot_volume_hours", "Brainrot hours"),
+    ("brainrot_confidence", "Brainrot confidence"),
+    ("cat_name", "Cat name"),
+    ("analogy_line", "Analogy"),
+    ("scroll_time", "Scroll time"),
+    ("accessory_set", "Accessories"),
+    ("keyword_2026", "Keyword 2026"),
+    ("thumb_roast", "Thumb roast"),
+)
+
+
+def analysis_summary(payload) -> list[tuple[str, str]]:
+    """Readable (label, text) pairs of the analysis outputs present in the payload."""
+    payload = _as_dict(payload)
+    rows = []
+    for key, label in ANALYSIS_FIELDS:
+        value = payload.get(key)
+        if value in (None, "", [], {}):
+            continue
+        rows.append((label, _readable(value)))
+    return rows
+
+
+def _readable(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(_readable(v) for v in value[:20]) + (" …" if len(value) > 20 else "")
+    if isinstance(value, dict):
+        if "internal_name" in value:
+            return str(value.get("internal_name"))
+        return "; ".join(f"{k}: {_readable(v)}" for k, v in list(value.items())[:10])
+    return str(value)[:500]
+
+
+def run_warnings(run: WrappedRun) -> list[str]:
+    """Everything a support engineer should notice about a run, in plain words."""
+    payload = run.payload
+    if not isinstance(payload, dict):
+        return [f"The payload is a {type(payload).__name__}, not an object: nothing in it can be read."]
+    notes = []
+    data_jobs = payload.get("data_jobs")
+    if data_jobs is None:
+        notes.append("payload.data_jobs is missing: stage statuses are unknown.")
+    elif not isinstance(data_jobs, dict):
+        notes.append(f"payload.data_jobs is a {type(data_jobs).__name__}, expected an object.")
+    else:
+        for key in STAGE_JOB_KEYS.values():
+            if key in data_jobs and not isinstance(data_jobs[key], dict):
+                notes.append(f"payload.data_jobs.{key} is a {type(data_jobs[key]).__name__}, expected an object.")
+    progress = payload.get("_watch_history_progress")
+    if isinstance(progress, dict):
+        if progress.get("scrape_error"):
+            detail = progress.get("scrape_error_detail") or ""
+            notes.append(f"Scrape error: {progress['scrape_error']} {detail}".strip())
+        if progress.get("scrape_truncated"):
+            notes.append(f"Watch history truncated ({progress.get('scrape_stop_reason') or 'no reason given'}).")
+        coverage = progress.get("coverage")
+        if isinstance(coverage, dict) and coverage.get("extrapolated"):
+            notes.append(
+                f"Figures extrapolated ×{coverage.get('extrapolation_factor', '?')} from "
+                f"{coverage.get('coverage_months', '?')} months of history."
+            )
+        for key in ("videos_fetched_total", "completed_data_jobs", "cursor_ms"):
+            value = progress.get(key)
+            if value is not None and not isinstance(value, int | float):
+                notes.append(f"_watch_history_progress.{key} is {value!r} ({type(value).__name__}), expected a number.")
+    elif progress is not None:
+        notes.append(f"payload._watch_history_progress is a {type(progress).__name__}, expected an object.")
+    warnings = payload.get("_analysis_warnings")
+    if isinstance(warnings, list):
+        notes.extend(f"Analysis warning: {w}" for w in warnings[:50])
+    elif warnings:
+        notes.append(f"Analysis warning (not a list): {str(warnings)[:500]}")
+    return notes
+
+
+# -- queue -------------------------------------------------------------------------------------
+OPEN_JOB_STATUSES = ("pending", "running", "failed")
+
+
+def queue_counts(statuses=OPEN_JOB_STATUSES) -> dict[str, dict[str, int]]:
+    """{task_name: {status: n}} for the given statuses: one grouped query."""
+    from django.db.models import Count
+
+    rows = (
+        AppJob.objects.filter(status__in=statuses)
+        .order_by()
+        .values("task_name", "status")
+        .annotate(n=Count("*"))
+        .values_list("task_name", "status", "n")
+    )
+    table: dict[str, dict[str, int]] = {}
+    for task, status, n in rows:
+        table.setdefault(task, {})[status] = n
+    return dict(sorted(table.items()))
+
+
+def jobs_for_list(jobs: QuerySet[AppJob]) -> QuerySet[AppJob]:
+    ref = '"app_jobs".payload #>> %s'
+    return jobs.defer("payload").annotate(
+        payload_run_id=RawSQL(ref, ["{wrapped_run_id}"]),
+        payload_app_user_id=RawSQL(ref, ["{app_user_id}"]),
+        payload_error=RawSQL(f"COALESCE({ref}, {ref})", ["{last_error}", "{error}"]),
+    )
+
+
+# -- auth / linking ------------------------------------------------------------------------------
+NEEDS_REAUTH_STATUSES = ("failed", "expired")
+
+
+def devices_for_linking(devices: QuerySet[DeviceEmail]) -> QuerySet[DeviceEmail]:
+    """Each device with its latest auth job (one correlated, indexed subquery per shown row)."""
+    latest = AuthJob.objects.filter(device_id=OuterRef("device_id")).order_by("-updated_at")
+    return devices.annotate(
+        auth_status=Subquery(latest.values("status")[:1]),
+        auth_archive_job_id=Subquery(latest.values("archive_job_id")[:1]),
+        auth_updated_at=Subquery(latest.values("updated_at")[:1]),
+        auth_app_user_id=Subquery(latest.values("app_user_id")[:1]),
+        auth_last_error=Subquery(latest.values("last_error")[:1]),
+    )
+
+
+def needs_reauth(status: str | None, last_error: str | None) -> bool:
+    return status in NEEDS_REAUTH_STATUSES or "reauth" in (last_error or "").lower()
+
+
+# -- find a person -----------------------------------------------------------------------------
+PERSON_LIMIT = 50
+
+
+@dataclass
+class PersonResults:
+    term: str
+    kinds: set[str] = field(default_factory=set)
+    users: list = field(default_factory=list)
+    user_emails: list = field(default_factory=list)
+    devices: list = field(default_factory=list)
+    auth_jobs: list = field(default_factory=list)
+    sessions: list = field(default_factory=list)
+    runs: list = field(default_factory=list)
+    jobs: list = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not any((self.users, self.user_emails, self.devices, self.auth_jobs, self.runs, self.jobs))
+
+
+def find_person(term: str) -> PersonResults:
+    """Every user, device email, auth job, run and job matching an identifier, through indexes only.
+
+    An email resolves through app_user_emails, device_emails and app_auth_jobs to app_user_ids and
+    device_ids; those reach runs by the indexed app_user_id. A fixed number of queries.
+    """
+    term = term.strip()
+    result = PersonResults(term=term, kinds=classify(term))
+    if TEXT not in result.kinds:
+        return result
+    values = sorted({term, term.lower()}) if EMAIL in result.kinds else [term]
+
+    user_ids: set[str] = set()
+    device_ids: set[str] = set()
+    if EMAIL in result.kinds:
+        result.user_emails = list(AppUserEmail.objects.filter(email__in=values)[:PERSON_LIMIT])
+        user_ids |= {e.app_user_id for e in result.user_emails}
+        result.devices = list(DeviceEmail.objects.filter(email__in=values)[:PERSON_LIMIT])
+        device_ids |= {d.device_id for d in result.devices}
+    else:
+        run_owner = WrappedRun.objects.filter(Q(id=term) | Q(sec_user_id=term)).values_list("app_user_id", flat=True)
+        user_ids |= set(run_owner[:PERSON_LIMIT])
+        users_by_sec = AppUser.objects.filter(Q(app_user_id=term) | Q(latest_sec_user_id=term))
+        user_ids |= set(users_by_sec.values_list("app_user_id", flat=True)[:PERSON_LIMIT])
+        device_ids.add(term)
+        session_users = AppSession.objects.filter(device_id=term).values_list("app_user_id", flat=True)
+        user_ids |= set(session_users[:PERSON_LIMIT])
+        job = AppJob.objects.defer("payload").filter(id=term).first()
+        if job:
+            result.jobs.append(job)
+
+    auth_match = Q(device_id__in=device_ids) | Q(app_user_id__in=user_ids) | Q(archive_job_id=term)
+    if EMAIL in result.kinds:
+        auth_match |= Q(email__in=values)
+    result.auth_jobs = list(AuthJob.objects.filter(auth_match).order_by("-updated_at")[:PERSON_LIMIT])
+    user_ids |= {a.app_user_id for a in result.auth_jobs if a.app_user_id}
+    device_ids |= {a.device_id for a in result.auth_jobs if a.device_id}
+    if EMAIL not in result.kinds:
+        result.devices = list(DeviceEmail.objects.filter(device_id__in=device_ids)[:PERSON_LIMIT])
+
+    result.users = list(AppUser.objects.filter(app_user_id__in=user_ids)[:PERSON_LIMIT])
+    result.runs = list(
+        with_stage(WrappedRun.objects.only(*LIST_COLUMNS))
+        .filter(Q(app_user_id__in=user_ids) | Q(id=term))
+        .order_by("-updated_at")[:PERSON_LIMIT]
+    )
+    result.sessions = list(
+        AppSession.objects.filter(Q(app_user_id__in=user_ids) | Q(device_id__in=device_ids)).order_by("-issued_at")[
+            :PERSON_LIMIT
+        ]
+    )
+    for run in result.runs:
+        run.stage_label = STAGE_LABELS.get(run.stage, "—")
+    if result.runs and not result.jobs:
+        run_ids = [r.id for r in result.runs]
+        result.jobs = list(AppJob.objects.defer("payload").filter(idempotency_key__in=_idempotency_guesses(run_ids)))
+    return result
+
+
+def _idempotency_guesses(run_ids: list[str]) -> list[str]:
+    return [
+        f"{task}:{run_id}"
+        for run_id in run_ids
+        for task in ("watch_history_fetch_2025", "wrapped_analysis", "email_send")
+    ]
+
+
+def person_user_ids(term: str, limit: int = 1000) -> list[str]:
+    """app_user_ids an identifier points to, through every indexed path, in one query."""
+    kinds = classify(term)
+    if TEXT not in kinds:
+        return []
+    values = sorted({term, term.lower()}) if EMAIL in kinds else [term]
+    auth = Q(device_id=term) | Q(archive_job_id=term) | Q(app_user_id=term)
+    if EMAIL in kinds:
+        auth |= Q(email__in=values)
+    paths = [
+        AppUserEmail.objects.filter(email__in=values).values_list("app_user_id"),
+        AuthJob.objects.filter(auth, app_user_id__isnull=False).values_list("app_user_id"),
+        AppSession.objects.filter(device_id=term).values_list("app_user_id"),
+        AppUser.objects.filter(latest_sec_user_id=term).values_list("app_user_id"),
+    ]
+    union = paths[0].order_by().union(*(p.order_by() for p in paths[1:]))
+    return [row[0] for row in union[:limit]]
+
+
+def runs_matching(runs: QuerySet[WrappedRun], term: str) -> QuerySet[WrappedRun]:
+    """The runs list's search: the run's own identifiers or its person's, all exact and indexed."""
+    term = term.strip()
+    if TEXT not in classify(term):
+        return runs.none()
+    own = Q(id=term) | Q(app_user_id=term) | Q(sec_user_id=term) | Q(archive_user_id=term)
+    user_ids = person_user_ids(term)
+    return runs.filter(own | Q(app_user_id__in=user_ids)) if user_ids else runs.filter(own)
+
+
+# -- live poll -----------------------------------------------------------------------------------
+LIVE_LIMIT = 50
+
+
+def runs_changed_since(since: datetime) -> list[WrappedRun]:
+    """Runs updated after `since`, newest first, bounded: the 5-second poll."""
+    return list(
+        with_stage(WrappedRun.objects.only(*LIST_COLUMNS))
+        .filter(updated_at__gt=since)
+        .order_by("-updated_at", "-id")[:LIVE_LIMIT]
+    )
