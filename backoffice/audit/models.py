@@ -39,3 +39,21 @@ class ActionRecord(models.Model):
 
     def __str__(self):
         return f"{self.username} {self.action} {self.target_key} → {self.outcome}"
+
+
+class ActionSubmission(models.Model):
+    """A confirmed action form, by its one-time token: a second POST of the same token calls nothing."""
+
+    token = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150)
+    source = models.CharField(max_length=40)
+    action = models.CharField(max_length=80)
+    row_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.username} {self.action} ({self.row_count} rows)"

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,30 +14,53 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ActionRecord',
+            name="ActionRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('username', models.CharField(max_length=150)),
-                ('source', models.CharField(db_index=True, max_length=40)),
-                ('action', models.CharField(db_index=True, max_length=80)),
-                ('target_type', models.CharField(blank=True, max_length=80)),
-                ('target_ids', models.JSONField(default=list)),
-                ('target_key', models.CharField(blank=True, db_index=True, max_length=200)),
-                ('method', models.CharField(max_length=10)),
-                ('path', models.CharField(max_length=500)),
-                ('request_body', models.JSONField(blank=True, null=True)),
-                ('http_status', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('outcome', models.CharField(choices=[('ok', 'OK'), ('rejected', 'Rejected by the service (4xx)'), ('service_error', 'Service error (5xx)'), ('timeout', 'Timed out'), ('unreachable', 'Service unreachable'), ('not_configured', 'Service not configured'), ('duplicate', 'Duplicate submission ignored')], db_index=True, max_length=20)),
-                ('message', models.TextField(blank=True)),
-                ('response_excerpt', models.TextField(blank=True)),
-                ('duration_ms', models.PositiveIntegerField(default=0)),
-                ('idempotency_key', models.CharField(blank=True, db_index=True, max_length=200)),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("username", models.CharField(max_length=150)),
+                ("source", models.CharField(db_index=True, max_length=40)),
+                ("action", models.CharField(db_index=True, max_length=80)),
+                ("target_type", models.CharField(blank=True, max_length=80)),
+                ("target_ids", models.JSONField(default=list)),
+                ("target_key", models.CharField(blank=True, db_index=True, max_length=200)),
+                ("method", models.CharField(max_length=10)),
+                ("path", models.CharField(max_length=500)),
+                ("request_body", models.JSONField(blank=True, null=True)),
+                ("http_status", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("ok", "OK"),
+                            ("rejected", "Rejected by the service (4xx)"),
+                            ("service_error", "Service error (5xx)"),
+                            ("timeout", "Timed out"),
+                            ("unreachable", "Service unreachable"),
+                            ("not_configured", "Service not configured"),
+                            ("duplicate", "Duplicate submission ignored"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                    ),
+                ),
+                ("message", models.TextField(blank=True)),
+                ("response_excerpt", models.TextField(blank=True)),
+                ("duration_ms", models.PositiveIntegerField(default=0)),
+                ("idempotency_key", models.CharField(blank=True, db_index=True, max_length=200)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['source', 'target_key', '-created_at'], name='audit_target_idx')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["source", "target_key", "-created_at"], name="audit_target_idx")],
             },
         ),
     ]

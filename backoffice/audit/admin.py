@@ -1,0 +1,82 @@
+"""The audit trail of calls to the owning services: read-only, for the admin role."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+
+from backoffice.audit.models import ActionRecord
+
+
+def actions_on_url(source: str, target_key: str) -> str:
+    """The audit changelist filtered to one target ("actions on this run")."""
+    base = reverse("admin:audit_actionrecord_changelist")
+    return f"{base}?{urlencode({'source': source, 'target_key': str(target_key)})}"
+
+
+@admin.register(ActionRecord)
+class ActionRecordAdmin(admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "username",
+        "source",
+        "action",
+        "target_key",
+        "method",
+        "path",
+        "http_status",
+        "outcome",
+        "duration_ms",
+        "short_message",
+    )
+    list_filter = ("source", "action", "outcome", "username")
+    search_fields = ("=target_key", "=username")
+    search_help_text = "Exact target id (run id, job id, …) or exact username."
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-id")
+    list_per_page = 100
+    list_select_related = False
+    actions = None
+    fields = (
+        "created_at",
+        "username",
+        "user",
+        "source",
+        "action",
+        "target_type",
+        "target_key",
+        "target_ids",
+        "method",
+        "path",
+        "pretty_request_body",
+        "idempotency_key",
+        "http_status",
+        "outcome",
+        "message",
+        "response_excerpt",
+        "duration_ms",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="message")
+    def short_message(self, obj):
+        return obj.message if len(obj.message) <= 120 else obj.message[:120] + "…"
+
+    @admin.display(description="request body")
+    def pretty_request_body(self, obj):
+        if obj.request_body is None:
+            return "—"
+        return format_html("<pre>{}</pre>", json.dumps(obj.request_body, indent=2, ensure_ascii=False))
