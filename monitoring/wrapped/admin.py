@@ -91,9 +91,6 @@ class WrappedRunAdmin(RunActionsMixin, SourceModelAdmin):
         )
     ]
 
-    def get_queryset(self, request):
-        return queries.with_stage(super().get_queryset(request))
-
     def get_changelist_queryset(self, queryset):
         return queries.runs_for_list(queryset)
 
@@ -114,9 +111,9 @@ class WrappedRunAdmin(RunActionsMixin, SourceModelAdmin):
 
     @admin.display(description="stage")
     def stage_badge(self, run):
-        stage = getattr(run, "stage", None)
+        stage = queries.stage_of(run)
         tone = {queries.READY: "ok", queries.UNKNOWN: "warn"}.get(stage, "run")
-        return format_html('<span class="badge badge-{}">{}</span>', tone, queries.STAGE_LABELS.get(stage, "—"))
+        return format_html('<span class="badge badge-{}">{}</span>', tone, queries.stage_label(run))
 
     @admin.display(description="app user", ordering="app_user_id")
     def user_link(self, run):
@@ -124,23 +121,23 @@ class WrappedRunAdmin(RunActionsMixin, SourceModelAdmin):
 
     @admin.display(description="data jobs done")
     def completed_data_jobs(self, run):
-        return dash(run.progress_completed_data_jobs)
+        return dash(queries.digest(run).get("completed_data_jobs"))
 
     @admin.display(description="videos")
     def videos_fetched(self, run):
-        return dash(run.progress_videos_fetched_total)
+        return dash(queries.digest(run).get("videos_fetched_total"))
 
     @admin.display(description="has more")
     def has_more(self, run):
-        return dash(run.progress_has_more)
+        return dash(queries.digest(run).get("has_more"))
 
     @admin.display(description="cursor ms")
     def cursor_ms(self, run):
-        return dash(run.progress_cursor_ms)
+        return dash(queries.digest(run).get("cursor_ms"))
 
     @admin.display(description="warnings")
     def warnings(self, run):
-        count = getattr(run, "warnings_count", 0) or 0
+        count = queries.digest(run).get("warnings") or 0
         return format_html('<span class="badge badge-warn">{}</span>', count) if count else "0"
 
     # -- detail -----------------------------------------------------------------------------------
@@ -185,7 +182,7 @@ class WrappedRunAdmin(RunActionsMixin, SourceModelAdmin):
             request,
             "admin/wrapped/wrappedrun/live.html",
             {
-                "changed": [(run, queries.STAGE_LABELS.get(run.stage, "—")) for run in changed],
+                "changed": [(run, queries.stage_label(run)) for run in changed],
                 "since": max([now, *[r.updated_at for r in changed]]).isoformat(),
                 "first_poll": not seen,
                 "poll_seconds": 5,
@@ -216,7 +213,7 @@ def run_detail_context(request, run: WrappedRun, model_admin) -> dict:
     too_big = len(payload_json) > MAX_INLINE_PAYLOAD_BYTES
     context = {
         "run": run,
-        "stage_label": queries.STAGE_LABELS.get(getattr(run, "stage", None), "—"),
+        "stage_label": queries.stage_label(queries.with_digest(WrappedRun.objects.only("id")).get(pk=run.pk)),
         "stage_jobs": queries.stage_jobs(run),
         "run_warnings": queries.run_warnings(run),
         "analysis": queries.analysis_summary(payload),
@@ -423,7 +420,7 @@ class AppUserAdmin(SourceModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             uid = obj.app_user_id
-            runs = queries.with_stage(WrappedRun.objects.only(*queries.LIST_COLUMNS)).filter(app_user_id=uid)
+            runs = queries.with_digest(WrappedRun.objects.only(*queries.LIST_COLUMNS)).filter(app_user_id=uid)
             context["related_tables"] = [
                 ("Emails", _email_rows(AppUserEmail.objects.filter(app_user_id=uid), request)),
                 ("Wrapped runs", _run_rows(runs.order_by("-updated_at"))),
@@ -448,7 +445,7 @@ def _email_rows(emails, request):
 
 def _run_rows(runs):
     rows = [
-        (change_link("wrappedrun", r.id), status_badge(r.status), queries.STAGE_LABELS.get(r.stage, "—"), r.updated_at)
+        (change_link("wrappedrun", r.id), status_badge(r.status), queries.stage_label(r), r.updated_at)
         for r in runs[:RELATED_LIMIT]
     ]
     return {"headers": ["run", "status", "stage", "updated"], "rows": rows}
