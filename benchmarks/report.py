@@ -10,6 +10,12 @@ def _ms(value: float) -> str:
     return "—" if value != value else f"{value:.1f}"  # NaN check
 
 
+def _stock_p95(result: PageResult | None) -> str:
+    if result is None or result.stock is None:
+        return "n/a"
+    return result.stock.error or _ms(result.stock.p95)
+
+
 def _ratio(result: PageResult) -> str:
     if not result.stock or not result.stock.samples_ms:
         return "n/a" if not result.stock else (result.stock.error or "—")
@@ -33,9 +39,11 @@ def render(title, machine, sizes, runs, results, small_runs=None) -> str:
         f"targets: list/search p95 ≤ {TARGETS_MS['list']:.0f} ms, detail ≤ {TARGETS_MS['detail']:.0f} ms, "
         f"poll ≤ {TARGETS_MS['poll']:.0f} ms.",
         "- (a) = only the indexes the running service has; (b) = (a) + the back office's recommended indexes.",
-        "- Stock = a stock Django admin over the same models in the same process (full COUNT, icontains search, full rows).",
+        "- Stock = a stock Django admin over the same models in the same process"
+        " (full COUNT, icontains search, full rows).",
         "",
-        "| page | (a) p50 / p95 ms | (a) stock p95 | (b) p50 / p95 ms | queries (20/100/500 rows) | (b) stock p95 | stock ÷ ours (b) | verdict (b) |",
+        "| page | (a) p50 / p95 ms | (a) stock p95 | (b) p50 / p95 ms | queries (20/100/500 rows)"
+        " | (b) stock p95 | stock ÷ ours (b) | verdict (b) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     a_results = {r.page.name: r for r in results.get((runs, "a"), [])}
@@ -56,7 +64,7 @@ def render(title, machine, sizes, runs, results, small_runs=None) -> str:
                 _ms(r.ours.p50),
                 _ms(r.ours.p95),
                 sizes_text,
-                _ms(r.stock.p95) if r.stock and r.stock.samples_ms else (r.stock.error if r.stock else "n/a"),
+                _stock_p95(r),
                 _ratio(r),
                 "✓" if not misses else "✗ " + "; ".join(misses),
             )

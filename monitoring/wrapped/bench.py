@@ -13,7 +13,19 @@ def q(base: str, **params) -> str:
     return f"{base}?{urlencode(params)}"
 
 
+def searching(base: str, key: str):
+    """A URL builder: `base` searched for the sample identifier `key`."""
+    return lambda samples: q(base, q=samples[key])
+
+
 ORDERED = ("bo_runs_updated_at_id",)
+IDENTIFIERS = [
+    ("email (mixed case)", "email_mixed"),
+    ("sec_user_id", "sec_user_id"),
+    ("device_id", "device_id"),
+    ("app_user_id", "app_user_id"),
+    ("run id", "run_id"),
+]
 
 register(
     BenchPage(
@@ -37,36 +49,12 @@ register(
         kind="detail",
     ),
     *(
-        BenchPage(
-            f"runs search: {label}",
-            "wrapped",
-            (lambda key: lambda s: q(RUNS, q=s[key]))(key),
-            (lambda key: lambda s: q(STOCK_RUNS, q=s[key]))(key),
-            kind="search",
-        )
-        for label, key in [
-            ("email (mixed case)", "email_mixed"),
-            ("sec_user_id", "sec_user_id"),
-            ("device_id", "device_id"),
-            ("app_user_id", "app_user_id"),
-            ("run id", "run_id"),
-        ]
+        BenchPage(f"runs search: {label}", "wrapped", searching(RUNS, key), searching(STOCK_RUNS, key), kind="search")
+        for label, key in IDENTIFIERS
     ),
     *(
-        BenchPage(
-            f"find a person: {label}",
-            "wrapped",
-            (lambda key: lambda s: q(FIND, q=s[key]))(key),
-            (lambda key: lambda s: q(STOCK_RUNS, q=s[key]))(key),
-            kind="search",
-        )
-        for label, key in [
-            ("email (mixed case)", "email_mixed"),
-            ("sec_user_id", "sec_user_id"),
-            ("device_id", "device_id"),
-            ("app_user_id", "app_user_id"),
-            ("run id", "run_id"),
-        ]
+        BenchPage(f"find a person: {label}", "wrapped", searching(FIND, key), searching(STOCK_RUNS, key), kind="search")
+        for label, key in IDENTIFIERS
     ),
     BenchPage(
         "queue view",
