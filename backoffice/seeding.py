@@ -88,8 +88,11 @@ def _adapt(value, json_column: bool):
     return value
 
 
-def insert_model(model, values: dict) -> dict:
-    """INSERT one row of `model` (field names or attnames as keys); return the row as stored."""
+def insert_model(model, values: dict, raw_columns: dict | None = None) -> dict:
+    """INSERT one row of `model` (field names or attnames as keys); return the row as stored.
+
+    `raw_columns` are columns the model deliberately does not map (secrets), by column name.
+    """
     alias = model._meta.app_label
     columns, params = [], []
     for key, value in values.items():
@@ -98,6 +101,9 @@ def insert_model(model, values: dict) -> dict:
             value = getattr(value, field.target_field.attname)
         columns.append(field.column)
         params.append(_adapt(value, field.get_internal_type() == "JSONField"))
+    for column, value in (raw_columns or {}).items():
+        columns.append(column)
+        params.append(value)
     query = sql.SQL("INSERT INTO {} ({}) VALUES ({}) RETURNING *").format(
         sql.Identifier(model._meta.db_table),
         sql.SQL(", ").join(map(sql.Identifier, columns)),

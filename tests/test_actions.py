@@ -137,7 +137,7 @@ def test_stage_retries(client_for, fake_wrapped_api, action, suffix, stage, task
     job = AppJob.objects.using("wrapped").get(pk=entry["id"])
     assert entry["status"] == "pending"
     assert (job.task_name, job.status, job.attempts) == (task, "pending", 0)
-    assert job.idempotency_key == f"{task}:run-s:1"  # the existing job, reset
+    assert job.idempotency_key == f"{task}:run-s"  # the existing job, reset
     assert ActionRecord.objects.get(action=action).outcome == "ok"
 
 

@@ -9,9 +9,16 @@ import pytest
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
-from backoffice import seeding
 from monitoring.wrapped import queries
-from monitoring.wrapped.models import AppJob, AppUser, AppUserEmail, AuthJob, DeviceEmail, WrappedRun
+from monitoring.wrapped.models import AppJob, WrappedRun
+from tests.factories.wrapped import (
+    AppJobFactory,
+    AppUserEmailFactory,
+    AppUserFactory,
+    AuthJobFactory,
+    DeviceEmailFactory,
+    WrappedRunFactory,
+)
 
 RUNS_URL = "/admin/wrapped/wrappedrun/"
 
@@ -24,89 +31,19 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def make_user(**values) -> dict:
-    values.setdefault("app_user_id", new_id())
-    values.setdefault("platform_username", "tester")
-    return seeding.insert_model(AppUser, values)
-
-
-def make_job(task="wrapped_analysis", status="succeeded", **values) -> dict:
-    values = {"id": new_id(), "task_name": task, "status": status, "payload": {}, **values}
-    return seeding.insert_model(AppJob, values)
-
-
-STAGE_STATUSES = {
-    # stage: (run status, watch_history, wrapped_analysis, email_send)
-    "ready": ("ready", "succeeded", "succeeded", "succeeded"),
-    "watch_history": ("pending", "running", None, None),
-    "analysis": ("failed", "succeeded", "failed", None),
-    "email": ("pending", "succeeded", "succeeded", "failed"),
-    "unknown": ("pending", "succeeded", "succeeded", "succeeded"),
-}
-
-
-def make_run(stage="analysis", payload_extra=None, **values) -> dict:
-    """A run in a given derived stage, with real app_jobs rows behind payload.data_jobs."""
-    run_id = values.pop("id", new_id())
-    user_id = values.pop("app_user_id", None) or make_user()["app_user_id"]
-    status, *job_statuses = STAGE_STATUSES[stage]
-    data_jobs, wh_job = {}, None
-    for key, task, job_status in zip(
-        ("watch_history", "wrapped_analysis", "email_send"),
-        ("watch_history_fetch_2025", "wrapped_analysis", "email_send"),
-        job_statuses,
-        strict=True,
-    ):
-        if job_status is None:
-            continue
-        job = make_job(
-            task,
-            job_status,
-            idempotency_key=f"{task}:{run_id}",
-            payload={"wrapped_run_id": run_id, "app_user_id": user_id, "last_error": "LLM timeout"}
-            if job_status == "failed"
-            else {"wrapped_run_id": run_id, "app_user_id": user_id},
-        )
-        data_jobs[key] = {"id": job["id"], "status": job_status}
-        if key == "watch_history":
-            wh_job = job["id"]
-    payload = {
-        "data_jobs": data_jobs,
-        "_watch_history_progress": {
-            "status": "succeeded",
-            "completed_data_jobs": 3,
-            "videos_fetched_total": 1234,
-            "has_more": False,
-            "cursor_ms": 1700000000000,
-        },
-        "_analysis_warnings": [],
-    }
-    payload.update(payload_extra or {})
-    row = {
-        "id": run_id,
-        "app_user_id": user_id,
-        "status": status,
-        "payload": payload,
-        "watch_history_job_id": wh_job,
-        "sec_user_id": values.pop("sec_user_id", f"MS4w{run_id[:8]}"),
-        **values,
-    }
-    return seeding.insert_model(WrappedRun, row)
-
-
 @pytest.mark.parametrize("stage", list(queries.STAGE_LABELS))
 def test_each_stage_rule_is_derived_in_the_database(stage):
-    run = make_run(stage)
-    assert queries.stage_of(queries.with_digest(WrappedRun.objects.filter(pk=run["id"])).get()) == stage
-    assert list(queries.filter_stage(WrappedRun.objects.all(), stage).values_list("id", flat=True)) == [run["id"]]
+    run = WrappedRunFactory(stage=stage)
+    assert queries.stage_of(queries.with_digest(WrappedRun.objects.filter(pk=run.id)).get()) == stage
+    assert list(queries.filter_stage(WrappedRun.objects.all(), stage).values_list("id", flat=True)) == [run.id]
 
 
 def test_runs_list_shows_stage_progress_and_warnings(client_for):
-    run = make_run("analysis", payload_extra={"_analysis_warnings": ["fallback used", "parse warning"]})
+    run = WrappedRunFactory(stage="analysis", extra_payload={"_analysis_warnings": ["fallback used", "parse warning"]})
     page = client_for("viewer").get(RUNS_URL).content.decode()
-    assert run["id"] in page
+    assert run.id in page
     assert "Running analysis" in page
-    assert "1234" in page  # videos fetched
+    assert "1480" in page  # videos fetched
     assert '<span class="badge badge-warn">2</span>' in page
 
 
@@ -122,10 +59,7 @@ def test_runs_list_shows_stage_progress_and_warnings(client_for):
 )
 def test_missing_or_wrong_typed_payload_keys_never_break_a_page(client_for, odd_payload):
     run_id = new_id()
-    seeding.insert_model(
-        WrappedRun,
-        {"id": run_id, "app_user_id": make_user()["app_user_id"], "status": "pending", "payload": odd_payload},
-    )
+    WrappedRunFactory(id=run_id, status="pending", payload=odd_payload, with_jobs=False)
     client = client_for("viewer")
     listing = client.get(RUNS_URL)
     assert listing.status_code == 200 and run_id in listing.content.decode()
@@ -138,8 +72,8 @@ def test_missing_or_wrong_typed_payload_keys_never_break_a_page(client_for, odd_
 
 
 def test_odd_payloads_are_explained_as_warnings():
-    run = make_run("analysis", payload_extra={"data_jobs": "broken", "_analysis_warnings": "fallback"})
-    notes = queries.run_warnings(WrappedRun.objects.get(pk=run["id"]))
+    run = WrappedRunFactory(stage="analysis", extra_payload={"data_jobs": "broken", "_analysis_warnings": "fallback"})
+    notes = queries.run_warnings(WrappedRun.objects.get(pk=run.id))
     assert any("data_jobs is a str" in n for n in notes)
     assert any("fallback" in n for n in notes)
 
@@ -148,7 +82,7 @@ def test_odd_payloads_are_explained_as_warnings():
 def test_runs_list_query_budget_is_constant_and_never_selects_payload(client_for, per_page, settings):
     for stage in ("ready", "analysis", "email"):
         for _ in range(3):
-            make_run(stage)
+            WrappedRunFactory(stage=stage)
     from monitoring.wrapped.admin import WrappedRunAdmin
 
     client = client_for("viewer")
@@ -169,60 +103,61 @@ def test_runs_list_query_budget_is_constant_and_never_selects_payload(client_for
 
 
 def test_run_detail_shows_stage_jobs_analysis_and_warnings(client_for):
-    run = make_run(
-        "email",
-        payload_extra={
+    run = WrappedRunFactory(
+        stage="email",
+        extra_payload={
             "personality_type": "The Night Owl",
             "top_niches": ["cats", "cooking"],
             "_watch_history_progress": {"scrape_error": "rate_limited", "scrape_truncated": True},
         },
     )
-    page = client_for("viewer").get(f"{RUNS_URL}{run['id']}/change/").content.decode()
+    page = client_for("viewer").get(f"{RUNS_URL}{run.id}/change/").content.decode()
     assert "Email pending/failed" in page
     assert "The Night Owl" in page and "cats, cooking" in page
     assert "Scrape error: rate_limited" in page
     assert "Watch history truncated" in page
-    email_job = AppJob.objects.get(task_name="email_send", idempotency_key=f"email_send:{run['id']}")
-    assert email_job.id in page and "LLM timeout" in page
+    email_job = AppJob.objects.get(task_name="email_send", idempotency_key=f"email_send:{run.id}")
+    assert email_job.id in page and "SMTP 550 5.1.1 mailbox unavailable" in page
     assert 'id="run-payload"' in page
 
 
 def test_run_detail_renders_a_five_megabyte_payload(client_for):
     big = {"_analysis_debug": ["x" * 1000] * 5000}
-    run = make_run("ready", payload_extra=big)
-    response = client_for("viewer").get(f"{RUNS_URL}{run['id']}/change/")
+    run = WrappedRunFactory(stage="ready", extra_payload=big)
+    response = client_for("viewer").get(f"{RUNS_URL}{run.id}/change/")
     assert response.status_code == 200
     assert "download raw" in response.content.decode()
-    raw = client_for("viewer").get(f"{RUNS_URL}{run['id']}/payload.json")
+    raw = client_for("viewer").get(f"{RUNS_URL}{run.id}/payload.json")
     assert raw.status_code == 200 and len(raw.content) > 5_000_000
 
 
 def test_payload_html_is_never_executed(client_for):
-    run = make_run("ready", payload_extra={"cat_name": "<script>alert(1)</script>"})
-    page = client_for("viewer").get(f"{RUNS_URL}{run['id']}/change/").content.decode()
+    run = WrappedRunFactory(stage="ready", extra_payload={"cat_name": "<script>alert(1)</script>"})
+    page = client_for("viewer").get(f"{RUNS_URL}{run.id}/change/").content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # the analysis summary, escaped
 
 
 def test_queue_view_shows_open_jobs_with_counts_and_due_state(client_for):
-    run = make_run("analysis")
-    waiting = make_job("email_send", "pending", not_before=naive_now(minutes=30), payload={"wrapped_run_id": run["id"]})
-    make_job("email_send", "succeeded")
+    run = WrappedRunFactory(stage="analysis")
+    waiting = AppJobFactory(
+        task_name="email_send", status="pending", not_before=naive_now(minutes=30), payload={"wrapped_run_id": run.id}
+    )
+    AppJobFactory(task_name="email_send", status="succeeded")
     page = client_for("viewer").get("/admin/wrapped/appjob/").content.decode()
-    assert waiting["id"] in page
+    assert waiting.id in page
     assert "waiting 30 min" in page
     assert "Open jobs by task and status" in page
-    assert f"/admin/wrapped/wrappedrun/{run['id']}/change/" in page
+    assert f"/admin/wrapped/wrappedrun/{run.id}/change/" in page
     # succeeded jobs are hidden by default and shown with state=all
     assert page.count("succeeded</span>") == 0
     assert "succeeded</span>" in client_for("viewer").get("/admin/wrapped/appjob/", {"state": "all"}).content.decode()
 
 
 def test_linking_view_shows_people_who_only_exist_in_device_emails_and_auth_jobs(client_for):
-    seeding.insert_model(DeviceEmail, {"device_id": "dev-only-1", "email": "only@example.com"})
-    seeding.insert_model(
-        AuthJob,
-        {"archive_job_id": "arch-1", "device_id": "dev-only-1", "status": "expired", "last_error": "needs reauth"},
+    DeviceEmailFactory(device_id="dev-only-1", email="only@example.com")
+    AuthJobFactory(
+        archive_job_id="arch-1", device_id="dev-only-1", app_user_id=None, status="expired", last_error="needs reauth"
     )
     page = client_for("support").get("/admin/wrapped/deviceemail/").content.decode()
     assert "dev-only-1" in page and "only@example.com" in page and "arch-1" in page
@@ -231,7 +166,7 @@ def test_linking_view_shows_people_who_only_exist_in_device_emails_and_auth_jobs
 
 
 def test_viewer_sees_emails_masked_and_support_unmasked(client_for):
-    make_run("ready", email="person@example.com")
+    WrappedRunFactory(stage="ready", email="person@example.com")
     assert "p***@example.com" in client_for("viewer").get(RUNS_URL).content.decode()
     assert "person@example.com" not in client_for("viewer").get(RUNS_URL).content.decode()
     assert "person@example.com" in client_for("support").get(RUNS_URL).content.decode()
@@ -239,16 +174,12 @@ def test_viewer_sees_emails_masked_and_support_unmasked(client_for):
 
 @pytest.fixture
 def person():
-    user = make_user(latest_sec_user_id="MS4wSEC")
-    seeding.insert_model(
-        AppUserEmail, {"id": new_id(), "app_user_id": user["app_user_id"], "email": "maria@example.com"}
-    )
-    seeding.insert_model(DeviceEmail, {"device_id": "device-42", "email": "maria@example.com"})
-    seeding.insert_model(
-        AuthJob, {"archive_job_id": "arch-42", "device_id": "device-42", "app_user_id": user["app_user_id"]}
-    )
-    run = make_run("email", app_user_id=user["app_user_id"], sec_user_id="MS4wSEC")
-    return {"user": user["app_user_id"], "run": run["id"]}
+    user = AppUserFactory(latest_sec_user_id="MS4wSEC")
+    AppUserEmailFactory(app_user=user, email="maria@example.com")
+    DeviceEmailFactory(device_id="device-42", email="maria@example.com")
+    AuthJobFactory(archive_job_id="arch-42", device_id="device-42", app_user_id=user.app_user_id)
+    run = WrappedRunFactory(stage="email", app_user=user, sec_user_id="MS4wSEC")
+    return {"user": user.app_user_id, "run": run.id}
 
 
 @pytest.mark.parametrize("kind", ["email", "email_mixed_case", "device_id", "app_user_id", "sec_user_id", "run_id"])
@@ -269,10 +200,10 @@ def test_find_a_person_by_each_identifier(client_for, person, kind):
 
 @pytest.mark.parametrize("term", ["maria@example.com", "MARIA@example.com", "device-42", "MS4wSEC", "arch-42"])
 def test_runs_search_box_uses_identifier_search(client_for, person, term):
-    other = make_run("ready")
+    other = WrappedRunFactory(stage="ready")
     page = client_for("support").get(RUNS_URL, {"q": term}).content.decode()
     assert person["run"] in page
-    assert other["id"] not in page
+    assert other.id not in page
 
 
 def test_search_with_text_that_is_no_identifier_shows_a_message(client_for, person):
@@ -287,11 +218,11 @@ def test_viewer_may_not_use_find_a_person(client_for):
 
 
 def test_live_poll_returns_only_runs_changed_since_last_seen(client_for):
-    old = make_run("ready", updated_at=naive_now(hours=-2))
-    fresh = make_run("analysis", updated_at=naive_now(seconds=-5))
+    old = WrappedRunFactory(stage="ready", updated_at=naive_now(hours=-2))
+    fresh = WrappedRunFactory(stage="analysis", updated_at=naive_now(seconds=-5))
     since = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
     page = client_for("viewer").get(f"{RUNS_URL}live/", {"since": since, "seen": "1"}).content.decode()
-    assert fresh["id"] in page and old["id"] not in page
+    assert fresh.id in page and old.id not in page
     assert 'hx-trigger="every 5s"' in page
 
 

@@ -343,8 +343,8 @@ class WrappedFake(FakeService):
             job_id, idem = existing["id"], existing["idempotency_key"]
         else:
             cur.execute(
-                "SELECT count(*) AS n FROM app_jobs WHERE idempotency_key LIKE %s",
-                [f"{task}:{run['id']}:%"],
+                "SELECT count(*) AS n FROM app_jobs WHERE idempotency_key = %s OR idempotency_key LIKE %s",
+                [f"{task}:{run['id']}", f"{task}:{run['id']}:%"],
             )
             n = cur.fetchone()["n"] + 1
             job_id, idem = str(uuid.uuid4()), f"{task}:{run['id']}:{n}"

@@ -13,7 +13,12 @@ class SourceFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        row = seeding.insert_model(model_class, kwargs)
+        return cls._insert(model_class, kwargs)
+
+    @staticmethod
+    def _insert(model_class, values: dict, raw_columns: dict | None = None):
+        """INSERT through the seeding path; return a model instance built from the stored row."""
+        row = seeding.insert_model(model_class, values, raw_columns)
         by_column = {f.column: f for f in model_class._meta.concrete_fields}
         instance = model_class()
         for column, value in row.items():

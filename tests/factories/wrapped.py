@@ -16,11 +16,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import factory
-import psycopg
-from psycopg import sql
-from psycopg.types.json import Json
 
-from backoffice import seeding
 from monitoring.wrapped import models
 from tests.factories.base import SourceFactory
 
@@ -37,39 +33,6 @@ def _secret() -> str:
     return "SECRET-" + uuid.uuid4().hex + uuid.uuid4().hex
 
 
-def _insert(model, values: dict, raw_columns: dict) -> object:
-    """INSERT a row with mapped fields plus unmapped (secret) columns; return the model instance."""
-    alias = model._meta.app_label
-    columns, params = [], []
-    for key, value in values.items():
-        field = model._meta.get_field(key)
-        if getattr(field, "remote_field", None) and hasattr(value, "_meta"):
-            value = getattr(value, field.target_field.attname)
-        columns.append(field.column)
-        if field.get_internal_type() == "JSONField" and value is not None:
-            value = Json(value)
-        params.append(value)
-    for column, value in raw_columns.items():
-        columns.append(column)
-        params.append(value)
-    query = sql.SQL("INSERT INTO {} ({}) VALUES ({}) RETURNING *").format(
-        sql.Identifier(model._meta.db_table),
-        sql.SQL(", ").join(map(sql.Identifier, columns)),
-        sql.SQL(", ").join(sql.Placeholder() * len(columns)),
-    )
-    seeding.dirty_aliases.add(alias)
-    row = seeding.connection(alias).cursor(row_factory=psycopg.rows.dict_row).execute(query, params).fetchone()
-    by_column = {f.column: f for f in model._meta.concrete_fields}
-    instance = model()
-    for column, value in row.items():
-        field = by_column.get(column)
-        if field is not None:
-            setattr(instance, field.attname, value)
-    instance._state.adding = False
-    instance._state.db = alias
-    return instance
-
-
 class WrappedFactory(SourceFactory):
     """Base: secret columns (models.SECRET_COLUMNS, not mapped by the models) are written alongside
     as SECRET-... values; pass e.g. token_hash="..." to choose one."""
@@ -81,7 +44,7 @@ class WrappedFactory(SourceFactory):
     def _create(cls, model_class, *args, **kwargs):
         columns = models.SECRET_COLUMNS.get(model_class._meta.db_table, ())
         raw = {column: kwargs.pop(column, None) or _secret() for column in columns}
-        return _insert(model_class, kwargs, raw)
+        return cls._insert(model_class, kwargs, raw)
 
 
 class AppUserFactory(WrappedFactory):

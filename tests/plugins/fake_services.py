@@ -59,54 +59,29 @@ def short_timeouts(settings):
     return settings
 
 
-# -- rows for action tests (through the privileged seeding path) ----------------------------------
-def naive_utc_now(**delta):
+# -- rows for action tests (thin wrappers over the factories) ---------------------------------------
+def make_job(task: str = "wrapped_analysis", status: str = "failed", **values) -> dict:
+    from tests.factories.wrapped import AppJobFactory
+
+    job = AppJobFactory(task_name=task, status=status, attempts=5, **values)
+    return {"id": job.id, "status": job.status}
+
+
+def make_run(run_id: str, status: str = "failed", failed_stage: str | None = "wrapped_analysis", **values):
+    """A run whose stages before `failed_stage` succeeded and `failed_stage` failed, with real jobs."""
     from datetime import UTC, datetime, timedelta
 
-    return (datetime.now(UTC) + timedelta(**delta)).replace(tzinfo=None)
+    from tests.factories.wrapped import WrappedRunFactory
 
-
-def make_job(task: str = "wrapped_analysis", status: str = "failed", **values) -> dict:
-    import uuid
-
-    from backoffice import seeding
-    from monitoring.wrapped.models import AppJob
-
-    values = {"id": str(uuid.uuid4()), "task_name": task, "status": status, "payload": {}, "attempts": 5, **values}
-    return seeding.insert_model(AppJob, values)
-
-
-def make_run(run_id: str, status: str = "failed", failed_stage: str = "wrapped_analysis", **values) -> dict:
-    """A run whose stages before `failed_stage` succeeded and `failed_stage` failed, with real jobs."""
-    import uuid
-
-    from backoffice import seeding
-    from monitoring.wrapped.models import AppUser, WrappedRun
-
-    user_id = values.pop("app_user_id", None) or str(uuid.uuid4())
-    seeding.insert_model(AppUser, {"app_user_id": user_id, "platform_username": f"user-{run_id}"})
-    data_jobs, wh_job = {}, None
-    tasks = (("watch_history", "watch_history_fetch_2025"), ("wrapped_analysis", "wrapped_analysis"))
-    tasks += (("email_send", "email_send"),)
-    order = [stage for stage, _ in tasks]
-    for stage, task in tasks:
-        if failed_stage and order.index(stage) > order.index(failed_stage):
-            break
-        job_status = "failed" if stage == failed_stage else "succeeded"
-        job = make_job(task, job_status, idempotency_key=f"{task}:{run_id}:1", payload={"wrapped_run_id": run_id})
-        data_jobs[stage] = {"id": job["id"], "status": job_status}
-        if stage == "watch_history":
-            wh_job = job["id"]
-    payload = values.pop("payload", None) or {"email": f"{run_id}@example.com", "data_jobs": data_jobs}
-    row = {
-        "id": run_id,
-        "app_user_id": user_id,
-        "sec_user_id": f"sec-{run_id}",
-        "status": status,
-        "email": f"{run_id}@example.com",
-        "payload": payload,
-        "watch_history_job_id": wh_job,
-        "updated_at": naive_utc_now(minutes=-5),
+    if "watch_history_job_id" in values:
+        values["watch_history_job"] = values.pop("watch_history_job_id")
+    return WrappedRunFactory(
+        id=run_id,
+        status=status,
+        failed_stage=failed_stage,
+        stage=None if failed_stage else "ready",
+        email=f"{run_id}@example.com",
+        sec_user_id=f"sec-{run_id}",
+        updated_at=(datetime.now(UTC) - timedelta(minutes=5)).replace(tzinfo=None),
         **values,
-    }
-    return seeding.insert_model(WrappedRun, row)
+    )

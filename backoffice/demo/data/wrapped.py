@@ -325,7 +325,7 @@ class _Names:
         return f"lower({self.first(p)} || {_arr(['_', '.', ''])}[1 + (({p}) % 3)] || {self.last(p)} || (({p}) % 997))"
 
     def referral_code(self, p: str) -> str:
-        return f"upper({self.hexid('ref', p, 8)})"
+        return f"upper({self.hexid('ref', p, 12)})"
 
     def secret(self, kind: str, n: str, length: int = 32) -> str:
         chunks = " || ".join(f"md5('{self.salt}:{kind}{i}:' || ({n}) || random())" for i in range((length + 31) // 32))
