@@ -13,3 +13,4 @@ class SourceChangeList(ChangeList):
         # Shown by the template: "about N" for planner estimates, "N+" for capped counts.
         self.count_is_estimate = getattr(self.paginator, "is_estimate", False)
         self.count_is_capped = getattr(self.paginator, "is_capped", False)
+        self.count_is_unknown = getattr(self.paginator, "is_unknown", False)

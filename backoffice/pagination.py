@@ -1,23 +1,26 @@
 """An admin paginator that never counts a big table in full.
 
 Unfiltered: the planner's row estimate (pg_class.reltuples), free. Filtered: a count capped at
-COUNT_CAP rows (`SELECT count(*) FROM (... LIMIT cap+1)`), so a broad filter costs at most the cap.
-Deep pages are capped too: OFFSET grows with the table.
+COUNT_CAP rows (`SELECT count(*) FROM (... LIMIT cap+1)`), given COUNT_BUDGET_MS to finish; a
+filter that is expensive to evaluate (a JSON key on millions of rows) gives up the count rather
+than the page. Deep pages are capped too: OFFSET grows with the table.
 """
 
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import DatabaseError, connections, transaction
 from django.utils.functional import cached_property
 
 COUNT_CAP = 10_000
+COUNT_BUDGET_MS = 50
 MAX_PAGES = 200
 
 
 class EstimatedCountPaginator(Paginator):
     is_estimate = False
     is_capped = False
+    is_unknown = False  # the count ran out of its time budget
 
     @cached_property
     def count(self) -> int:
@@ -27,7 +30,10 @@ class EstimatedCountPaginator(Paginator):
         if not queryset.query.where and not queryset.query.distinct:
             rows, estimated = _unfiltered_count(queryset)
         else:
-            rows, estimated = queryset.order_by()[: COUNT_CAP + 1].count(), False
+            rows, estimated = _budgeted_count(queryset), False
+            if rows is None:
+                self.is_unknown = True
+                return COUNT_CAP
         if estimated:
             self.is_estimate = True
         elif rows > COUNT_CAP:
@@ -42,6 +48,20 @@ class EstimatedCountPaginator(Paginator):
     def validate_number(self, number):
         number = super().validate_number(number)
         return min(number, MAX_PAGES)
+
+
+def _budgeted_count(queryset) -> int | None:
+    """The capped count, or None when it needs more than COUNT_BUDGET_MS."""
+    with transaction.atomic(using=queryset.db):
+        with connections[queryset.db].cursor() as cursor:
+            cursor.execute(f"SET LOCAL statement_timeout = {int(COUNT_BUDGET_MS)}")
+        try:
+            with transaction.atomic(using=queryset.db):
+                return queryset.order_by()[: COUNT_CAP + 1].count()
+        except DatabaseError as exc:
+            if type(exc.__cause__).__name__ != "QueryCanceled":
+                raise
+            return None
 
 
 def _unfiltered_count(queryset) -> tuple[int, bool]:
