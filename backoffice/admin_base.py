@@ -126,7 +126,14 @@ class SourceModelAdmin(admin.ModelAdmin):
         return f"Search by {self.identifier_help()}." if self.identifier_fields else None
 
     def changelist_view(self, request, extra_context=None):
+        from backoffice.health_admin import drift_banner_for
+
         self.search_help_text = self.get_search_help_text()
+        opts = self.model._meta
+        extra_context = {
+            "drift_banner": drift_banner_for(request, opts.app_label, table=opts.db_table),
+            **(extra_context or {}),
+        }
         return super().changelist_view(request, extra_context)
 
     # -- display helpers -----------------------------------------------------------------------

@@ -36,6 +36,11 @@ class BackofficeAdminSite(admin.AdminSite):
     def register_tool(self, tool: Tool) -> None:
         self.tools.append(tool)
 
+    def index(self, request, extra_context=None):
+        # Tools that belong to no source (source="backoffice"), e.g. "Source health".
+        extra_context = {"global_tools": self.tools_for(request, "backoffice"), **(extra_context or {})}
+        return super().index(request, extra_context)
+
     def get_urls(self):
         tool_urls = [path(t.route, self.admin_view(t.view), name=t.name) for t in self.tools]
         return tool_urls + super().get_urls()

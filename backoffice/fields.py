@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime
 
 from django.db import models
+from psycopg.adapt import Dumper
+
+from backoffice.sources import SOURCE_ALIASES
 
 
 class SourceJSONField(models.JSONField):
@@ -41,3 +45,23 @@ class NaiveUTCDateTimeField(models.DateTimeField):
         if isinstance(value, datetime) and value.tzinfo is not None:
             return value.astimezone(UTC).replace(tzinfo=None)
         return value
+
+
+class UntypedUUIDDumper(Dumper):
+    """uuid.UUID parameters as untyped literals: '…' rather than '…'::uuid.
+
+    An id that is uuid in one deployment and text in another then compares either way: PostgreSQL
+    types the literal from the column (a uuid column still uses its index), where '…'::uuid
+    against a text column fails with "operator does not exist: text = uuid".
+    """
+
+    oid = 0  # unknown
+
+    def dump(self, obj):
+        return str(obj).encode()
+
+
+def untyped_uuid_parameters(sender, connection, **kwargs):
+    """connection_created receiver: source connections send uuid parameters untyped."""
+    if connection.alias in SOURCE_ALIASES:
+        connection.connection.adapters.register_dumper(uuid.UUID, UntypedUUIDDumper)

@@ -1,1 +1,543 @@
-"""Unmanaged models mirroring the source tables (see fixtures/schema)."""
+"""Unmanaged models mirroring the fleet service's tables (see fixtures/schema/fleet.sql).
+
+Native PostgreSQL enums are read as text (CharField with the enum's values as choices).
+Secret columns are deliberately not mapped: no query of the back office can select them.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+
+from backoffice.fields import SourceJSONField
+
+# Columns that exist upstream and are never mapped, so never selected nor rendered.
+SECRET_COLUMNS: dict[str, list[str]] = {
+    "accounts": ["email_enc", "password_enc", "phone_number_enc", "totp_secret_enc", "proxy_credentials"],
+    "proxies": ["credentials_enc"],
+}
+
+# (table, columns_sql, name): the indexes the admin pages rely on (ordering, search, related lists).
+HOT_INDEXES: list[tuple[str, str, str]] = [
+    ("accounts", "platform, username", "accounts_platform_username_key"),
+    ("accounts", "username", "idx_accounts_username"),
+    ("accounts", "device_id", "idx_accounts_device"),
+    ("devices", "udid", "devices_udid_key"),
+    ("niches", "slug", "niches_slug_key"),
+    ("system_events", "id", "system_events_pkey"),
+    ("system_events", 'severity, "timestamp" DESC', "idx_events_unresolved"),
+    ("system_events", 'device_id, "timestamp" DESC', "idx_events_device"),
+    ("system_events", 'account_id, "timestamp" DESC', "idx_events_account"),
+    ("content", "created_at, id", "idx_content_created"),
+    ("content", "temporal_workflow_id", "idx_content_workflow"),
+    ("content_assets", "content_id", "idx_content_assets_content"),
+    ("content_assets", "created_at, id", "idx_content_assets_created"),
+    ("content_flags", "content_id", "idx_content_flags_content"),
+    ("content_flags", "created_at, id", "idx_content_flags_created"),
+    ("hooks", "created_at, id", "idx_hooks_created"),
+    ("warming_progress", "recorded_at, id", "idx_warming_progress_recorded"),
+    ("distributions", "created_at, id", "idx_distributions_created"),
+    ("distributions", "account_id, created_at DESC", "idx_distributions_account"),
+    ("distributions", "content_id", "idx_distributions_content"),
+    ("distributions", "post_id_on_platform", "idx_distributions_post_id"),
+    ("trending_topics", "discovered_at, id", "idx_trending_topics_discovered"),
+    ("warming_progress", "account_id, phase, day_in_phase", "warming_progress_account_phase_day_key"),
+    ("niche_subreddit_map", "subreddit", "idx_niche_subreddit_map_subreddit"),
+    ("activity_log", 'account_id, "timestamp" DESC', "idx_activity_log_account_time"),
+    ("metric_snapshots", "distribution_id, time DESC", "idx_metric_snapshots_distribution_time"),
+    ("account_health_snapshots", "account_id, time DESC", "idx_account_health_account_time"),
+]
+
+
+class Platform(models.TextChoices):
+    TIKTOK = "tiktok"
+    INSTAGRAM = "instagram"
+    YOUTUBE_SHORTS = "youtube_shorts"
+    REDDIT = "reddit"
+    X_TWITTER = "x_twitter"
+
+
+class AccountState(models.TextChoices):
+    CREATED = "created"
+    WARMING_P1 = "warming_p1"
+    WARMING_P2 = "warming_p2"
+    WARMING_P3 = "warming_p3"
+    ACTIVE = "active"
+    RESTING = "resting"
+    COOLDOWN = "cooldown"
+    FLAGGED = "flagged"
+    RESTRICTED = "restricted"
+    SUSPENDED = "suspended"
+    BANNED = "banned"
+    SHADOWBANNED = "shadowbanned"
+
+
+class DeviceStatus(models.TextChoices):
+    ACTIVE = "active"
+    MAINTENANCE = "maintenance"
+    FAILED = "failed"
+    DISCONNECTED = "disconnected"
+
+
+class NicheTier(models.TextChoices):
+    T1 = "1", "Tier 1"
+    T2 = "2", "Tier 2"
+    T3 = "3", "Tier 3"
+
+
+class NicheStatus(models.TextChoices):
+    ACTIVE = "active"
+    PAUSED = "paused"
+
+
+class ContentFormat(models.TextChoices):
+    FACELESS = "faceless"
+    REDDIT_STORY = "reddit_story"
+    LISTICLE = "listicle"
+    AI_STORY = "ai_story"
+    SLIDESHOW = "slideshow"
+    TALKING_HEAD = "talking_head"
+
+
+class ProductionStatus(models.TextChoices):
+    SCRIPTING = "scripting"
+    GENERATING = "generating"
+    ASSEMBLING = "assembling"
+    DISTRIBUTING = "distributing"
+    COMPLETE = "complete"
+    FAILED = "failed"
+
+
+class DistributionStatus(models.TextChoices):
+    QUEUED = "queued"
+    POSTING = "posting"
+    POSTED = "posted"
+    FAILED = "failed"
+    REMOVED = "removed"
+
+
+class PostingMethod(models.TextChoices):
+    DEVICE_AUTOMATION = "device_automation"
+    OFFICIAL_API = "official_api"
+    SCHEDULER = "scheduler"
+    MANUAL = "manual"
+
+
+class ActivityType(models.TextChoices):
+    LOGIN = "login"
+    SCROLL_FEED = "scroll_feed"
+    WATCH_VIDEO = "watch_video"
+    LIKE = "like"
+    COMMENT = "comment"
+    FOLLOW = "follow"
+    UNFOLLOW = "unfollow"
+    SEARCH = "search"
+    POST = "post"
+    PROFILE_UPDATE = "profile_update"
+
+
+class WarmingPhase(models.TextChoices):
+    P1 = "p1"
+    P2 = "p2"
+    P3 = "p3"
+
+
+class HookCategory(models.TextChoices):
+    CURIOSITY_GAP = "curiosity_gap"
+    BOLD_CLAIM = "bold_claim"
+    QUESTION = "question"
+    STATISTIC = "statistic"
+    STORY_OPEN = "story_open"
+    CONTROVERSY = "controversy"
+    PATTERN_INTERRUPT = "pattern_interrupt"
+
+
+class ProxyType(models.TextChoices):
+    RESIDENTIAL = "residential"
+    MOBILE = "mobile"
+    DATACENTER = "datacenter"
+    ISP = "isp"
+
+
+class FlagType(models.TextChoices):
+    COPYRIGHT = "copyright"
+    LOW_QUALITY = "low_quality"
+    POLICY_RISK = "policy_risk"
+    DUPLICATE = "duplicate"
+    AUDIO_ISSUE = "audio_issue"
+    MANUAL_REVIEW = "manual_review"
+
+
+class EventSeverity(models.TextChoices):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+    CRITICAL = "critical"
+
+
+class EventCategory(models.TextChoices):
+    SCHEDULER = "scheduler"
+    ACCOUNT = "account"
+    DEVICE = "device"
+    AUTH = "auth"
+
+
+def _fk(to, related_name, **kwargs):
+    return models.ForeignKey(to, on_delete=models.DO_NOTHING, db_constraint=False, related_name=related_name, **kwargs)
+
+
+class Niche(models.Model):
+    id = models.UUIDField(primary_key=True)
+    name = models.TextField()
+    slug = models.TextField(unique=True)
+    tier = models.CharField(max_length=1, choices=NicheTier.choices)
+    status = models.CharField(max_length=20, choices=NicheStatus.choices)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "niches"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Proxy(models.Model):
+    id = models.UUIDField(primary_key=True)
+    provider = models.TextField()
+    type = models.CharField(max_length=20, choices=ProxyType.choices)
+    host = models.TextField()
+    port = models.IntegerField()
+    # credentials_enc: secret, not mapped (SECRET_COLUMNS)
+    geo_country = models.TextField(null=True, blank=True)
+    geo_region = models.TextField(null=True, blank=True)
+    geo_city = models.TextField(null=True, blank=True)
+    assigned_device = _fk("Device", "assigned_proxies", null=True)
+    is_healthy = models.BooleanField()
+    last_health_check_at = models.DateTimeField(null=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "proxies"
+        verbose_name_plural = "proxies"
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.host}:{self.port}"
+
+
+class Device(models.Model):
+    id = models.UUIDField(primary_key=True)
+    name = models.TextField()
+    model = models.TextField(null=True, blank=True)
+    udid = models.TextField(unique=True, verbose_name="UDID")
+    ios_version = models.TextField(null=True, blank=True, verbose_name="iOS version")
+    wda_port = models.IntegerField(null=True, verbose_name="WDA port")
+    current_proxy = _fk(Proxy, "current_devices", null=True)
+    status = models.CharField(max_length=20, choices=DeviceStatus.choices)
+    connected_since = models.DateTimeField(null=True)
+    battery_level = models.FloatField(null=True)
+    storage_free_gb = models.FloatField(null=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "devices"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Account(models.Model):
+    id = models.UUIDField(primary_key=True)
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    username = models.TextField()
+    display_name = models.TextField(null=True, blank=True)
+    # email_enc, password_enc, phone_number_enc, totp_secret_enc, proxy_credentials: secret, not mapped
+    proxy = _fk(Proxy, "accounts", null=True)
+    device = _fk(Device, "accounts", null=True)
+    niche = _fk(Niche, "accounts", null=True)
+    current_state = models.CharField(max_length=20, choices=AccountState.choices)
+    warming_day_count = models.IntegerField()
+    followers = models.IntegerField()
+    following = models.IntegerField()
+    is_shadowbanned = models.BooleanField()
+    bio_text = models.TextField(null=True, blank=True)
+    profile_pic_url = models.TextField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(null=True)
+    last_warmed_at = models.DateTimeField(null=True)
+    last_post_at = models.DateTimeField(null=True)
+    deleted_at = models.DateTimeField(null=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "accounts"
+        constraints = [models.UniqueConstraint(fields=["platform", "username"], name="accounts_platform_username_key")]
+
+    def __str__(self) -> str:
+        return f"{self.username} ({self.platform})"
+
+
+class SystemEvent(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    timestamp = models.DateTimeField()
+    category = models.TextField(choices=EventCategory.choices)
+    severity = models.TextField(choices=EventSeverity.choices)
+    event_type = models.TextField()
+    device = _fk(Device, "events", null=True)
+    account = _fk(Account, "events", null=True)
+    message = models.TextField(null=True, blank=True)
+    context = SourceJSONField(null=True)
+    resolved = models.BooleanField()
+    resolved_by = models.TextField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = "system_events"
+        verbose_name = "system event"
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.event_type}"
+
+
+class Hook(models.Model):
+    id = models.UUIDField(primary_key=True)
+    hook_text = models.TextField()
+    template_text = models.TextField(null=True, blank=True)
+    hook_category = models.CharField(max_length=30, choices=HookCategory.choices)
+    emotional_tone = models.TextField(null=True, blank=True)
+    platform = models.CharField(max_length=20, choices=Platform.choices, null=True)
+    niche = _fk(Niche, "hooks", null=True)
+    times_used = models.IntegerField()
+    avg_3s_retention = models.FloatField(null=True)
+    avg_engagement_rate = models.FloatField(null=True)
+    performance_score = models.FloatField(null=True)
+    thompson_alpha = models.FloatField()
+    thompson_beta = models.FloatField()
+    is_active = models.BooleanField()
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "hooks"
+
+    def __str__(self) -> str:
+        return self.hook_text[:60]
+
+
+class Content(models.Model):
+    id = models.UUIDField(primary_key=True)
+    niche = _fk(Niche, "content", null=True)
+    topic = models.TextField()
+    script_text = models.TextField(null=True, blank=True)
+    script_json = SourceJSONField(null=True)
+    hook = _fk(Hook, "content", null=True)
+    content_format = models.CharField(max_length=20, choices=ContentFormat.choices)
+    production_status = models.CharField(max_length=20, choices=ProductionStatus.choices)
+    quality_score = models.FloatField(null=True)
+    cost_usd = models.DecimalField(max_digits=10, decimal_places=4, null=True)
+    duration_seconds = models.FloatField(null=True)
+    file_paths = SourceJSONField(null=True)
+    temporal_workflow_id = models.TextField(null=True, blank=True)
+    source_reddit_url = models.TextField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "content"
+        verbose_name = "content"
+        verbose_name_plural = "content"
+
+    def __str__(self) -> str:
+        return self.topic[:60]
+
+
+class ContentAsset(models.Model):
+    id = models.UUIDField(primary_key=True)
+    content = _fk(Content, "assets")
+    asset_type = models.TextField()
+    provider = models.TextField(null=True, blank=True)
+    file_path = models.TextField(null=True, blank=True)
+    url = models.TextField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True)
+    cost_usd = models.DecimalField(max_digits=10, decimal_places=4, null=True)
+    metadata = SourceJSONField(null=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "content_assets"
+
+    def __str__(self) -> str:
+        return f"{self.asset_type} {str(self.id)[:8]}"
+
+
+class ContentFlag(models.Model):
+    id = models.UUIDField(primary_key=True)
+    content = _fk(Content, "flags")
+    flag_type = models.CharField(max_length=20, choices=FlagType.choices)
+    reason = models.TextField(null=True, blank=True)
+    flagged_by = models.TextField(null=True, blank=True)
+    resolved = models.BooleanField()
+    resolved_at = models.DateTimeField(null=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "content_flags"
+
+    def __str__(self) -> str:
+        return f"{self.flag_type} {str(self.id)[:8]}"
+
+
+class Distribution(models.Model):
+    id = models.UUIDField(primary_key=True)
+    content = _fk(Content, "distributions")
+    account = _fk(Account, "distributions")
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    status = models.CharField(max_length=20, choices=DistributionStatus.choices)
+    posted_at = models.DateTimeField(null=True)
+    post_url = models.TextField(null=True, blank=True)
+    post_id_on_platform = models.TextField(null=True, blank=True)
+    caption_text = models.TextField(null=True, blank=True)
+    hashtags = ArrayField(models.TextField(), default=list)
+    scheduled_for = models.DateTimeField(null=True)
+    posted_via = models.CharField(max_length=20, choices=PostingMethod.choices, null=True)
+    error_message = models.TextField(null=True, blank=True)
+    retry_count = models.IntegerField()
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "distributions"
+
+    def __str__(self) -> str:
+        return f"{self.platform} {str(self.id)[:8]}"
+
+
+class TrendingTopic(models.Model):
+    id = models.UUIDField(primary_key=True)
+    niche = _fk(Niche, "trending_topics", null=True)
+    topic = models.TextField()
+    source = models.TextField()
+    source_url = models.TextField(null=True, blank=True)
+    trend_score = models.FloatField(null=True)
+    overperformance_ratio = models.FloatField(null=True)
+    is_active = models.BooleanField()
+    discovered_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "trending_topics"
+
+    def __str__(self) -> str:
+        return self.topic[:60]
+
+
+class ActivityLog(models.Model):
+    # Not a primary key upstream: activity_log has none, and `id` is neither unique-constrained
+    # nor indexed (a lookup by id alone scans every monthly partition). Django needs a pk, so it
+    # is nominal here; rows are only shown inside the account page, bounded by "timestamp".
+    id = models.UUIDField(primary_key=True)
+    account = _fk(Account, "activity", null=True)
+    device = _fk(Device, "activity", null=True)
+    activity_type = models.CharField(max_length=20, choices=ActivityType.choices)
+    detail_json = SourceJSONField(null=True)
+    success = models.BooleanField()
+    error_message = models.TextField(null=True, blank=True)
+    timestamp = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "activity_log"
+
+    def __str__(self) -> str:
+        return f"{self.activity_type} at {self.timestamp:%Y-%m-%d %H:%M}"
+
+
+class WarmingProgress(models.Model):
+    id = models.UUIDField(primary_key=True)
+    account = _fk(Account, "warming_progress")
+    phase = models.CharField(max_length=2, choices=WarmingPhase.choices)
+    day_in_phase = models.IntegerField()
+    likes_given = models.IntegerField()
+    comments_made = models.IntegerField()
+    posts_created = models.IntegerField()
+    views_received = models.IntegerField()
+    follows_given = models.IntegerField()
+    metrics_json = SourceJSONField(null=True)
+    graduated_at = models.DateTimeField(null=True)
+    recorded_at = models.DateField()
+
+    class Meta:
+        managed = False
+        db_table = "warming_progress"
+        verbose_name_plural = "warming progress"
+
+    def __str__(self) -> str:
+        return f"{self.phase} day {self.day_in_phase}"
+
+
+class MetricSnapshot(models.Model):
+    # No id upstream (TimescaleDB hypertable; rows are identified by (distribution_id, time)).
+    # `time` is a nominal pk for Django only; rows are shown inside the distribution page.
+    time = models.DateTimeField(primary_key=True)
+    distribution = _fk(Distribution, "metric_snapshots")
+    views = models.BigIntegerField()
+    likes = models.IntegerField()
+    comments = models.IntegerField()
+    shares = models.IntegerField()
+    saves = models.IntegerField()
+    completion_rate = models.FloatField(null=True)
+    engagement_rate = models.FloatField(null=True)
+    follower_count_at = models.IntegerField(null=True)
+    source_breakdown = SourceJSONField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = "metric_snapshots"
+
+
+class AccountHealthSnapshot(models.Model):
+    # No id upstream (hypertable; rows are identified by (account_id, time)): nominal pk, shown
+    # inside the account page only.
+    time = models.DateTimeField(primary_key=True)
+    account = _fk(Account, "health_snapshots")
+    state = models.CharField(max_length=20, choices=AccountState.choices)
+    followers = models.IntegerField()
+    following = models.IntegerField()
+    avg_views = models.FloatField(null=True)
+    engagement_rate = models.FloatField(null=True)
+    is_shadowbanned = models.BooleanField()
+    health_score = models.FloatField(null=True)
+    details = SourceJSONField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = "account_health_snapshots"
+
+
+class NicheSubredditMap(models.Model):
+    id = models.UUIDField(primary_key=True)
+    niche = _fk(Niche, "subreddits")
+    subreddit = models.TextField()
+    weight = models.FloatField()
+    is_active = models.BooleanField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "niche_subreddit_map"
+        verbose_name = "niche subreddit"
+
+    def __str__(self) -> str:
+        return f"r/{self.subreddit}"

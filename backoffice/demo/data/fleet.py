@@ -1,0 +1,422 @@
+"""Demo rows for the fleet source: set-based INSERT ... SELECT over generate_series.
+
+Every enum value appears; timestamps spread over the last 60 days (activity_log stays inside its
+monthly partitions); JSON columns carry the odd rows real writers leave (missing keys, arrays
+where objects are expected, numbers as strings); secret bytea columns hold random bytes.
+"""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+# rows per table at scale 1, and the floor that keeps every enum value represented
+SIZES = {
+    "niches": (8, 5),
+    "proxies": (40, 8),
+    "devices": (25, 8),
+    "accounts": (1000, 60),
+    "hooks": (300, 30),
+    "content": (1500, 60),
+    "content_assets": (3000, 60),
+    "content_flags": (300, 24),
+    "distributions": (3000, 60),
+    "trending_topics": (300, 20),
+    "niche_subreddit_map": (40, 10),
+    "activity_log": (5000, 200),
+    "warming_progress": (2000, 60),
+    "metric_snapshots": (5000, 100),
+    "account_health_snapshots": (2000, 60),
+    "system_events": (3000, 80),
+}
+
+RANDOM_BYTES = "decode(md5(random()::text) || md5(random()::text), 'hex')"
+SERIES = "SELECT g, now() - random() * interval '60 days' AS t FROM generate_series(1, %(n)s) g"
+
+STATEMENTS = {
+    "niches": f"""
+        WITH s AS ({SERIES})
+        INSERT INTO niches (name, slug, tier, status, created_at, updated_at)
+        SELECT COALESCE((ARRAY['Personal finance', 'AI storytelling', 'Tech & AI tools', 'Motivation',
+                                'True crime'])[g], 'Niche ' || g),
+               COALESCE((ARRAY['personal_finance', 'ai_storytelling', 'tech_ai_tools', 'motivation',
+                                'true_crime'])[g], 'niche_' || g),
+               (ARRAY['1', '2', '3'])[1 + g % 3]::niche_tier,
+               (CASE WHEN g % 4 = 0 THEN 'paused' ELSE 'active' END)::niche_status,
+               t, t + interval '1 day'
+          FROM s
+    """,
+    "proxies": f"""
+        WITH s AS ({SERIES})
+        INSERT INTO proxies (provider, type, host, port, credentials_enc, geo_country, geo_region, geo_city,
+                             is_healthy, last_health_check_at, created_at, updated_at)
+        SELECT (ARRAY['brightdata', 'iproyal', 'soax', 'smartproxy'])[1 + g % 4],
+               (ARRAY['residential', 'mobile', 'datacenter', 'isp'])[1 + g % 4]::proxy_type,
+               'gw' || g || '.proxy.example.net', 10000 + g,
+               CASE WHEN g % 10 = 0 THEN NULL ELSE {RANDOM_BYTES} END,
+               (ARRAY['US', 'US', 'GB', 'DE', 'CA'])[1 + g % 5],
+               CASE WHEN g % 3 = 0 THEN NULL ELSE 'Region ' || (g % 7) END,
+               CASE WHEN g % 3 = 0 THEN NULL ELSE 'City ' || (g % 11) END,
+               g % 6 <> 0, now() - random() * interval '2 hours', t, t + interval '1 day'
+          FROM s
+    """,
+    "devices": f"""
+        WITH p AS (SELECT array_agg(id) AS ids FROM proxies), s AS ({SERIES})
+        INSERT INTO devices (name, model, udid, ios_version, wda_port, current_proxy_id, status, connected_since,
+                             battery_level, storage_free_gb, created_at, updated_at)
+        SELECT 'iPhone-' || lpad(g::text, 3, '0'),
+               (ARRAY['iPhone 12 mini', 'iPhone 13', 'iPhone SE (3rd gen)', 'iPhone 14'])[1 + g % 4],
+               '00008110-' || upper(lpad(to_hex(g * 7919), 16, '0')),
+               (ARRAY['16.7.8', '17.4.1', '17.5', '18.1'])[1 + g % 4],
+               8100 + g,
+               CASE WHEN g % 7 = 0 OR cardinality(p.ids) = 0 THEN NULL ELSE p.ids[1 + g % cardinality(p.ids)] END,
+               (ARRAY['active', 'active', 'maintenance', 'failed', 'disconnected'])[1 + g % 5]::device_status,
+               CASE WHEN g % 5 IN (3, 4) THEN NULL ELSE now() - random() * interval '3 days' END,
+               CASE WHEN g % 9 = 0 THEN NULL ELSE round((5 + random() * 95)::numeric, 1)::float8 END,
+               round((2 + random() * 100)::numeric, 1)::float8,
+               t, t + interval '1 day'
+          FROM s CROSS JOIN p
+    """,
+    "accounts": f"""
+        WITH n AS (SELECT array_agg(id) AS ids FROM niches),
+             d AS (SELECT array_agg(id) AS ids FROM devices),
+             p AS (SELECT array_agg(id) AS ids FROM proxies),
+             s AS ({SERIES})
+        INSERT INTO accounts (platform, username, display_name, email_enc, password_enc, phone_number_enc,
+                              totp_secret_enc, proxy_credentials, proxy_id, device_id, niche_id, current_state,
+                              warming_day_count, followers, following, is_shadowbanned, bio_text, profile_pic_url,
+                              last_activity_at, last_warmed_at, last_post_at, deleted_at, created_at, updated_at)
+        SELECT (ARRAY['tiktok', 'instagram', 'tiktok', 'instagram', 'youtube_shorts', 'reddit',
+                      'x_twitter'])[1 + g % 7]::platform_type,
+               (ARRAY['money', 'story', 'ai', 'grind', 'crime', 'daily', 'tips'])[1 + g % 7] || '.'
+                   || (ARRAY['hub', 'lab', 'daily', 'vault', 'zone'])[1 + g % 5] || g,
+               CASE WHEN g % 8 = 0 THEN NULL ELSE 'Account ' || g END,
+               {RANDOM_BYTES}, {RANDOM_BYTES},
+               CASE WHEN g % 3 = 0 THEN NULL ELSE {RANDOM_BYTES} END,
+               CASE WHEN g % 4 = 0 THEN NULL ELSE {RANDOM_BYTES} END,
+               CASE WHEN g % 10 = 0 THEN encode({RANDOM_BYTES}, 'base64') END,
+               CASE WHEN cardinality(p.ids) > 0 THEN p.ids[1 + g % cardinality(p.ids)] END,
+               CASE WHEN g % 13 = 0 OR cardinality(d.ids) = 0 THEN NULL ELSE d.ids[1 + g % cardinality(d.ids)] END,
+               CASE WHEN cardinality(n.ids) > 0 THEN n.ids[1 + g % cardinality(n.ids)] END,
+               (ARRAY['created', 'warming_p1', 'warming_p2', 'warming_p3', 'active', 'active', 'active',
+                      'resting', 'cooldown', 'flagged', 'restricted', 'suspended', 'banned',
+                      'shadowbanned'])[1 + g % 14]::account_state,
+               g % 30, (random() * 50000)::int, (random() * 800)::int, g % 14 = 13,
+               CASE WHEN g % 5 = 0 THEN NULL ELSE 'Daily tips, stories and more #' || g END,
+               CASE WHEN g % 6 = 0 THEN NULL ELSE 'https://cdn.example.com/avatars/' || md5(g::text) || '.jpg' END,
+               now() - random() * interval '5 days',
+               CASE WHEN g % 4 = 0 THEN NULL ELSE now() - random() * interval '3 days' END,
+               CASE WHEN g % 3 = 0 THEN NULL ELSE now() - random() * interval '10 days' END,
+               CASE WHEN g % 25 = 0 THEN now() - random() * interval '20 days' END,
+               t, t + interval '1 day'
+          FROM s CROSS JOIN n CROSS JOIN d CROSS JOIN p
+    """,
+    "hooks": f"""
+        WITH n AS (SELECT array_agg(id) AS ids FROM niches), s AS ({SERIES})
+        INSERT INTO hooks (hook_text, template_text, hook_category, emotional_tone, platform, niche_id, times_used,
+                           avg_3s_retention, avg_engagement_rate, performance_score, thompson_alpha, thompson_beta,
+                           is_active, created_at, updated_at)
+        SELECT (ARRAY['Nobody tells you this about', 'Stop doing this with', 'I tried', 'The truth about',
+                      'Here is why'])[1 + g % 5] || ' topic ' || g,
+               CASE WHEN g % 4 = 0 THEN NULL ELSE 'Nobody tells you this about {{topic}}' END,
+               (ARRAY['curiosity_gap', 'bold_claim', 'question', 'statistic', 'story_open', 'controversy',
+                      'pattern_interrupt'])[1 + g % 7]::hook_category,
+               (ARRAY['intrigue', 'urgency', 'humor', 'fear', NULL])[1 + g % 5],
+               CASE WHEN g % 6 = 0 THEN NULL
+                    ELSE (ARRAY['tiktok', 'instagram', 'youtube_shorts', 'reddit', 'x_twitter'])[1 + g % 5]
+               END::platform_type,
+               CASE WHEN cardinality(n.ids) > 0 THEN n.ids[1 + g % cardinality(n.ids)] END,
+               (random() * 200)::int,
+               CASE WHEN g % 5 = 0 THEN NULL ELSE random() END,
+               CASE WHEN g % 5 = 0 THEN NULL ELSE random() * 0.2 END,
+               CASE WHEN g % 5 = 0 THEN NULL ELSE random() END,
+               1 + random() * 40, 1 + random() * 40, g % 9 <> 0, t, t + interval '1 day'
+          FROM s CROSS JOIN n
+    """,
+    "content": f"""
+        WITH n AS (SELECT array_agg(id) AS ids FROM niches), h AS (SELECT array_agg(id) AS ids FROM hooks),
+             s AS ({SERIES})
+        INSERT INTO content (niche_id, topic, script_text, script_json, hook_id, content_format, production_status,
+                             quality_score, cost_usd, duration_seconds, file_paths, temporal_workflow_id,
+                             source_reddit_url, created_at, updated_at)
+        SELECT CASE WHEN cardinality(n.ids) > 0 THEN n.ids[1 + g % cardinality(n.ids)] END,
+               (ARRAY['How compound interest works', 'The AI that wrote a novel', '5 tools to automate email',
+                      'Discipline beats motivation', 'The case nobody solved'])[1 + g % 5] || ' (' || g || ')',
+               CASE WHEN g % 6 = 0 THEN NULL ELSE 'Hook line. Three beats of story. Call to action.' END,
+               CASE g % 9
+                   WHEN 0 THEN NULL
+                   WHEN 1 THEN '"raw script text, not an object"'::jsonb
+                   ELSE jsonb_build_object('hook', 'Did you know ' || g, 'beats',
+                                           jsonb_build_array('setup', 'twist', 'payoff'), 'cta', 'Follow for more')
+               END,
+               CASE WHEN g % 8 = 0 OR cardinality(h.ids) = 0 THEN NULL ELSE h.ids[1 + g % cardinality(h.ids)] END,
+               (ARRAY['faceless', 'reddit_story', 'listicle', 'ai_story', 'slideshow',
+                      'talking_head'])[1 + g % 6]::content_format,
+               (ARRAY['scripting', 'generating', 'assembling', 'distributing', 'complete', 'complete',
+                      'failed'])[1 + g % 7]::production_status,
+               CASE WHEN g % 7 IN (0, 1) THEN NULL ELSE round(random()::numeric, 3)::float8 END,
+               round((random() * 2)::numeric, 4),
+               CASE WHEN g % 7 IN (0, 1) THEN NULL ELSE 20 + random() * 60 END,
+               CASE g % 10
+                   WHEN 0 THEN NULL
+                   WHEN 1 THEN jsonb_build_array('/out/' || g || '/final.mp4')
+                   WHEN 2 THEN jsonb_build_object('video', 123, 'audio', NULL)
+                   ELSE jsonb_build_object('video', '/out/' || g || '/final.mp4', 'audio', '/out/' || g || '/vo.mp3',
+                                           'subtitles', '/out/' || g || '/subs.srt')
+               END,
+               'produce-content-' || lpad(g::text, 8, '0'),
+               CASE WHEN g % 5 = 1 THEN 'https://www.reddit.com/r/tifu/comments/' || substr(md5(g::text), 1, 6) END,
+               t, t + interval '20 minutes'
+          FROM s CROSS JOIN n CROSS JOIN h
+    """,
+    "content_assets": f"""
+        WITH c AS (SELECT array_agg(id) AS ids FROM content), s AS ({SERIES})
+        INSERT INTO content_assets (content_id, asset_type, provider, file_path, url, duration_seconds, cost_usd,
+                                    metadata, created_at)
+        SELECT c.ids[1 + g % cardinality(c.ids)],
+               (ARRAY['voiceover', 'broll', 'music', 'subtitles', 'thumbnail', 'final'])[1 + g % 6],
+               (ARRAY['elevenlabs', 'pexels', 'suno', 'whisper', 'dalle', 'ffmpeg'])[1 + g % 6],
+               '/out/assets/' || md5(g::text),
+               CASE WHEN g % 3 = 0 THEN 'https://cdn.example.com/a/' || md5(g::text) END,
+               CASE WHEN g % 6 IN (3, 4) THEN NULL ELSE random() * 60 END,
+               round((random() * 0.5)::numeric, 4),
+               CASE g % 7 WHEN 0 THEN NULL WHEN 1 THEN '{{"voice": 7}}'::jsonb
+                    ELSE jsonb_build_object('voice', 'adam', 'bitrate', '128k') END,
+               t
+          FROM s CROSS JOIN c
+         WHERE cardinality(c.ids) > 0
+    """,
+    "content_flags": f"""
+        WITH c AS (SELECT array_agg(id) AS ids FROM content), s AS ({SERIES})
+        INSERT INTO content_flags (content_id, flag_type, reason, flagged_by, resolved, resolved_at, created_at)
+        SELECT c.ids[1 + g % cardinality(c.ids)],
+               (ARRAY['copyright', 'low_quality', 'policy_risk', 'duplicate', 'audio_issue',
+                      'manual_review'])[1 + g % 6]::flag_type,
+               CASE WHEN g % 5 = 0 THEN NULL ELSE 'Flagged by check #' || g END,
+               (ARRAY['auto', 'llm_agent', 'human'])[1 + g % 3],
+               g % 2 = 0, CASE WHEN g % 2 = 0 THEN t + interval '3 hours' END, t
+          FROM s CROSS JOIN c
+         WHERE cardinality(c.ids) > 0
+    """,
+    "distributions": f"""
+        WITH c AS (SELECT array_agg(id) AS ids FROM content),
+             a AS (SELECT array_agg(id) AS ids, array_agg(platform) AS platforms FROM accounts),
+             s AS ({SERIES})
+        INSERT INTO distributions (content_id, account_id, platform, status, posted_at, post_url,
+                                   post_id_on_platform, caption_text, hashtags, scheduled_for, posted_via,
+                                   error_message, retry_count, created_at, updated_at)
+        SELECT c.ids[1 + g % cardinality(c.ids)],
+               a.ids[1 + (g * 7) % cardinality(a.ids)],
+               a.platforms[1 + (g * 7) % cardinality(a.ids)],
+               (ARRAY['queued', 'posting', 'posted', 'posted', 'posted', 'failed',
+                      'removed'])[1 + g % 7]::distribution_status,
+               CASE WHEN g % 7 IN (2, 3, 4, 6) THEN t + interval '30 minutes' END,
+               CASE WHEN g % 7 IN (2, 3, 4, 6) THEN 'https://www.tiktok.com/@acct/video/7301' || lpad(g::text, 15, '0')
+               END,
+               CASE WHEN g % 7 IN (2, 3, 4, 6) THEN '7301' || lpad(g::text, 15, '0') END,
+               CASE WHEN g % 9 = 0 THEN NULL ELSE 'Watch till the end #' || g END,
+               CASE WHEN g % 11 = 0 THEN '{{}}'::text[]
+                    ELSE ARRAY['fyp', (ARRAY['money', 'ai', 'motivation', 'truecrime'])[1 + g % 4], 'viral'] END,
+               t + interval '10 minutes',
+               CASE WHEN g % 7 IN (0, 1) THEN NULL
+                    ELSE (ARRAY['device_automation', 'official_api', 'scheduler', 'manual'])[1 + g % 4]
+               END::posting_method,
+               CASE WHEN g % 7 = 5 THEN (ARRAY['Upload button not found', 'Session expired',
+                                               'Video rejected by platform'])[1 + g % 3] END,
+               CASE WHEN g % 7 = 5 THEN 1 + g % 3 ELSE 0 END,
+               t, t + interval '40 minutes'
+          FROM s CROSS JOIN c CROSS JOIN a
+         WHERE cardinality(c.ids) > 0 AND cardinality(a.ids) > 0
+    """,
+    "trending_topics": f"""
+        WITH n AS (SELECT array_agg(id) AS ids FROM niches), s AS ({SERIES})
+        INSERT INTO trending_topics (niche_id, topic, source, source_url, trend_score, overperformance_ratio,
+                                     is_active, discovered_at)
+        SELECT CASE WHEN cardinality(n.ids) > 0 THEN n.ids[1 + g % cardinality(n.ids)] END,
+               'Trending topic ' || g, (ARRAY['reddit', 'tiktok'])[1 + g % 2],
+               CASE WHEN g % 2 = 0 THEN 'https://www.reddit.com/r/all/comments/' || substr(md5(g::text), 1, 6) END,
+               random(), 1 + random() * 9, g % 3 <> 0, t
+          FROM s CROSS JOIN n
+    """,
+    "niche_subreddit_map": f"""
+        WITH n AS (SELECT array_agg(id) AS ids FROM niches), s AS ({SERIES})
+        INSERT INTO niche_subreddit_map (niche_id, subreddit, weight, is_active, created_at)
+        SELECT n.ids[1 + g % cardinality(n.ids)],
+               (ARRAY['personalfinance', 'WritingPrompts', 'artificial', 'GetMotivated',
+                      'UnresolvedMysteries'])[1 + g % 5] || CASE WHEN g > 5 THEN g::text ELSE '' END,
+               round((0.2 + random())::numeric, 2)::float8, g % 7 <> 0, t
+          FROM s CROSS JOIN n
+         WHERE cardinality(n.ids) > 0
+    """,
+    "activity_log": f"""
+        WITH a AS (SELECT id, device_id, row_number() OVER () - 1 AS rn FROM accounts),
+             c AS (SELECT count(*) AS n FROM accounts),
+             s AS ({SERIES})
+        INSERT INTO activity_log (id, account_id, device_id, activity_type, detail_json, success, error_message,
+                                  "timestamp")
+        SELECT gen_random_uuid(), a.id, a.device_id,
+               (ARRAY['login', 'scroll_feed', 'watch_video', 'like', 'comment', 'follow', 'unfollow', 'search',
+                      'post', 'profile_update'])[1 + g % 10]::activity_type,
+               CASE g % 12
+                   WHEN 0 THEN NULL
+                   WHEN 1 THEN jsonb_build_object('duration_s', '45')
+                   ELSE jsonb_build_object('duration_s', (random() * 120)::int, 'video_id', '7301' || g)
+               END,
+               g % 17 <> 0,
+               CASE WHEN g % 17 = 0 THEN (ARRAY['Element not found: like button', 'WDA session lost',
+                                                'Captcha shown'])[1 + g % 3] END,
+               t
+          FROM s CROSS JOIN c JOIN a ON a.rn = s.g % NULLIF(c.n, 0)
+    """,
+    "warming_progress": """
+        WITH a AS (SELECT array_agg(id) AS ids FROM accounts),
+             s AS (SELECT g FROM generate_series(0, %(n)s - 1) g)
+        INSERT INTO warming_progress (account_id, phase, day_in_phase, likes_given, comments_made, posts_created,
+                                      views_received, follows_given, metrics_json, graduated_at, recorded_at)
+        SELECT a.ids[1 + g % cardinality(a.ids)],
+               (ARRAY['p1', 'p2', 'p3'])[1 + (g / cardinality(a.ids)) % 3]::warming_phase,
+               1 + g / (cardinality(a.ids) * 3),
+               (random() * 60)::int, (random() * 6)::int, (random() * 2)::int, (random() * 900)::int,
+               (random() * 20)::int,
+               CASE WHEN g % 10 = 0 THEN NULL WHEN g % 10 = 1 THEN '[]'::jsonb
+                    ELSE jsonb_build_object('minutes_scrolled', (random() * 40)::int) END,
+               CASE WHEN g % 19 = 0 THEN now() - random() * interval '30 days' END,
+               (current_date - (g % 60))
+          FROM s CROSS JOIN a
+         WHERE cardinality(a.ids) > 0
+    """,
+    "metric_snapshots": f"""
+        WITH d AS (SELECT array_agg(id) AS ids FROM distributions), s AS ({SERIES})
+        INSERT INTO metric_snapshots (time, distribution_id, views, likes, comments, shares, saves, completion_rate,
+                                      engagement_rate, follower_count_at, source_breakdown)
+        SELECT t, d.ids[1 + g % cardinality(d.ids)],
+               (random() * 100000)::bigint, (random() * 8000)::int, (random() * 400)::int, (random() * 300)::int,
+               (random() * 500)::int,
+               CASE WHEN g % 9 = 0 THEN NULL ELSE random() END,
+               CASE WHEN g % 9 = 0 THEN NULL ELSE random() * 0.2 END,
+               (random() * 50000)::int,
+               CASE g % 8 WHEN 0 THEN NULL WHEN 1 THEN '{{"fyp": "n/a"}}'::jsonb
+                    ELSE jsonb_build_object('fyp', 0.85, 'following', 0.1, 'profile', 0.05) END
+          FROM s CROSS JOIN d
+         WHERE cardinality(d.ids) > 0
+    """,
+    "account_health_snapshots": f"""
+        WITH a AS (SELECT array_agg(id) AS ids FROM accounts), s AS ({SERIES})
+        INSERT INTO account_health_snapshots (time, account_id, state, followers, following, avg_views,
+                                              engagement_rate, is_shadowbanned, health_score, details)
+        SELECT t, a.ids[1 + g % cardinality(a.ids)],
+               (ARRAY['created', 'warming_p1', 'warming_p2', 'warming_p3', 'active', 'resting', 'cooldown',
+                      'flagged', 'restricted', 'suspended', 'banned', 'shadowbanned'])[1 + g % 12]::account_state,
+               (random() * 50000)::int, (random() * 800)::int,
+               CASE WHEN g % 6 = 0 THEN NULL ELSE random() * 5000 END,
+               CASE WHEN g % 6 = 0 THEN NULL ELSE random() * 0.2 END,
+               g % 12 = 11, random(),
+               CASE WHEN g % 5 = 0 THEN NULL ELSE jsonb_build_object('reach_drop', random() > 0.8) END
+          FROM s CROSS JOIN a
+         WHERE cardinality(a.ids) > 0
+    """,
+    "system_events": f"""
+        WITH d AS (SELECT array_agg(id) AS ids FROM devices),
+             a AS (SELECT array_agg(id) AS ids FROM accounts),
+             s AS ({SERIES})
+        INSERT INTO system_events ("timestamp", category, severity, event_type, device_id, account_id, message,
+                                   context, resolved, resolved_by, resolved_at)
+        SELECT t,
+               (ARRAY['scheduler', 'account', 'device', 'auth'])[1 + g % 4],
+               (ARRAY['info', 'info', 'warning', 'error', 'critical'])[1 + g % 5],
+               (ARRAY['warming_complete', 'login_failed', 'device_disconnected', 'captcha_detected',
+                      'post_failed', 'account_flagged'])[1 + g % 6],
+               CASE WHEN g % 3 = 0 OR cardinality(d.ids) = 0 THEN NULL ELSE d.ids[1 + g % cardinality(d.ids)] END,
+               CASE WHEN g % 4 = 0 OR cardinality(a.ids) = 0 THEN NULL ELSE a.ids[1 + g % cardinality(a.ids)] END,
+               'Event ' || g || ': ' || (ARRAY['warming session finished', 'login challenge',
+                                               'USB connection lost', 'captcha on feed', 'upload failed',
+                                               'reach dropped'])[1 + g % 6],
+               CASE g % 10
+                   WHEN 0 THEN NULL
+                   WHEN 1 THEN '["unexpected", "array"]'::jsonb
+                   WHEN 2 THEN jsonb_build_object('attempt', 'three')
+                   ELSE jsonb_build_object('attempt', 1 + g % 3, 'screen', 'feed',
+                                           'duration_ms', (random() * 9000)::int)
+               END,
+               g % 3 <> 2,
+               CASE WHEN g % 3 <> 2 THEN (ARRAY['human', 'llm_agent', 'auto'])[1 + g % 3] END,
+               CASE WHEN g % 3 <> 2 THEN t + interval '20 minutes' END
+          FROM s CROSS JOIN d CROSS JOIN a
+    """,
+}
+
+TABLES = tuple(STATEMENTS)
+
+FOLLOW_UPS = {
+    # proxies.assigned_device_id is set once devices exist (the two reference each other)
+    "devices": """
+        UPDATE proxies p SET assigned_device_id = d.id
+          FROM devices d
+         WHERE d.current_proxy_id = p.id AND p.assigned_device_id IS NULL
+    """,
+}
+
+
+def rows_for(table: str, scale: float) -> int:
+    base, floor = SIZES[table]
+    return max(floor, round(base * scale))
+
+
+SECONDARY_INDEXES = """
+    SELECT i.relname, replace(pg_get_indexdef(x.indexrelid), ' ON ONLY ', ' ON ')
+      FROM pg_index x
+      JOIN pg_class i ON i.oid = x.indexrelid
+     WHERE x.indrelid = to_regclass(%s)
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+"""
+
+
+def without_secondary_indexes(conn: psycopg.Connection, table: str):
+    """Drop the table's plain indexes for a bulk load; return the statements that rebuild them.
+
+    Building an index once after the load is far cheaper than maintaining it row by row
+    (random uuids, a small buffer pool). Constraint indexes (pk, unique) stay.
+    """
+    indexes = conn.execute(SECONDARY_INDEXES, [table]).fetchall()
+    for name, _definition in indexes:
+        conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
+    return [definition for _name, definition in indexes]
+
+
+def is_empty(conn: psycopg.Connection, table: str) -> bool:
+    query = sql.SQL("SELECT NOT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(table))
+    return bool(conn.execute(query).fetchone()[0])
+
+
+def generate(conn: psycopg.Connection, scale: float = 1.0) -> dict[str, int]:
+    """Fill the empty fleet tables; return {table: rows inserted} (0 for tables left alone)."""
+    counts: dict[str, int] = {}
+    # Bulk load: the rows reference existing parents by construction, so skip the per-row FK
+    # trigger checks (superuser-only setting, this session only).
+    conn.execute("SET session_replication_role = replica")
+    try:
+        _fill(conn, scale, counts)
+    finally:
+        conn.execute("RESET session_replication_role")
+    for table in TABLES:
+        conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
+    return counts
+
+
+def _fill(conn: psycopg.Connection, scale: float, counts: dict[str, int]) -> None:
+    for table in TABLES:
+        if not is_empty(conn, table):
+            counts[table] = 0
+            continue
+        # The statements use %% only where psycopg parameters are present: all of them take %(n)s.
+        rebuild = without_secondary_indexes(conn, table)
+        try:
+            cursor = conn.execute(
+                STATEMENTS[table].replace("%", "%%").replace("%%(n)s", "%(n)s"), {"n": rows_for(table, scale)}
+            )
+            counts[table] = max(cursor.rowcount, 0)
+        finally:
+            for statement in rebuild:
+                conn.execute(statement)
+        if table in FOLLOW_UPS:
+            conn.execute(FOLLOW_UPS[table])

@@ -1,0 +1,98 @@
+"""`manage.py check_sources`: is every source reachable, read-only and shaped as the models expect?
+
+Exit status 1 when a source is unusable (unreachable, not provably read-only, or a mirrored table
+is missing), so it can gate a deploy; 0 otherwise (warnings and drifted columns are printed).
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from backoffice.health import ERROR, INFO, OK, WARNING, SourceReport, check_source
+
+MARKS = {OK: "✓", INFO: "·", WARNING: "!", ERROR: "✗"}
+
+
+class Command(BaseCommand):
+    help = (
+        "Check each configured source database: reachable, read-only session and role, mirrored tables and "
+        "columns with compatible types, unknown columns, and missing indexes (printed as CREATE INDEX "
+        "CONCURRENTLY suggestions). Exit status 1 when a source is unusable."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--source",
+            action="append",
+            dest="sources",
+            metavar="ALIAS",
+            help="check only this source (repeatable); default: every configured source",
+        )
+        parser.add_argument("--json", action="store_true", help="print the reports as JSON")
+
+    def handle(self, sources=None, json=False, verbosity=1, **options):
+        aliases = sources or list(settings.CONFIGURED_SOURCES)
+        unknown = [a for a in aliases if a not in settings.CONFIGURED_SOURCES]
+        if unknown:
+            configured = ", ".join(settings.CONFIGURED_SOURCES) or "none"
+            raise CommandError(f"Not a configured source: {', '.join(unknown)} (configured: {configured})")
+        reports = [check_source(alias) for alias in aliases]
+        if json:
+            self.stdout.write(_json_dumps([r.as_dict() for r in reports]))
+        else:
+            for report in reports:
+                self._print_report(report, verbosity)
+            self._print_suggestions(reports)
+            self._print_summary(reports)
+        unusable = [r.alias for r in reports if r.unusable]
+        if unusable:
+            raise CommandError(f"Unusable source(s): {', '.join(unusable)}", returncode=1)
+
+    def _print_report(self, report: SourceReport, verbosity: int) -> None:
+        style = {
+            "ok": self.style.SUCCESS,
+            "warnings": self.style.WARNING,
+            "errors": self.style.ERROR,
+            "unusable": self.style.ERROR,
+        }[report.status]
+        self.stdout.write(
+            style(f"{report.alias} ({report.label}): {report.status.upper()}  [{report.duration_ms:.0f} ms]")
+        )
+        if report.reachable:
+            self.stdout.write(
+                f"  PostgreSQL {report.server_version} · database {report.database} · role {report.role}"
+                + (" · replica" if report.replica else "")
+            )
+        for finding in report.findings:
+            if finding.severity in (OK, INFO) and verbosity < 1:
+                continue
+            self.stdout.write(f"  {MARKS[finding.severity]} {finding.message}")
+        self.stdout.write("")
+
+    def _print_suggestions(self, reports: list[SourceReport]) -> None:
+        with_suggestions = [r for r in reports if r.index_suggestions]
+        if not with_suggestions:
+            return
+        self.stdout.write(
+            "Suggested indexes (for the owning service to create: CONCURRENTLY cannot run in a transaction):"
+        )
+        for report in with_suggestions:
+            self.stdout.write(f"-- {report.alias} ({report.database or report.alias})")
+            for statement in report.index_suggestions:
+                self.stdout.write(statement)
+        self.stdout.write("")
+
+    def _print_summary(self, reports: list[SourceReport]) -> None:
+        counts = {status: sum(1 for r in reports if r.status == status) for status in ("ok", "warnings", "errors")}
+        unusable = [r.alias for r in reports if r.unusable]
+        line = f"{len(reports)} source(s): " + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        if unusable:
+            line += f"; UNUSABLE: {', '.join(unusable)}"
+        self.stdout.write((self.style.ERROR if unusable else self.style.SUCCESS)(line))
+
+
+def _json_dumps(value) -> str:
+    return json.dumps(value, indent=2, default=str, ensure_ascii=False)
