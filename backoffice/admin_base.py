@@ -23,6 +23,8 @@ class SourceModelAdmin(admin.ModelAdmin):
     list_columns: tuple[str, ...] = ()
     secret_fields: tuple[str, ...] = ()
     pii_fields: tuple[str, ...] = ()  # shown masked to roles without access.view_pii
+    detail_actions: tuple = ()  # source actions offered as buttons on the detail page
+    audit_key_field = "pk"  # the value ActionRecord.target_key holds for a row of this model
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 50
@@ -30,6 +32,7 @@ class SourceModelAdmin(admin.ModelAdmin):
     actions = None
     search_help_text = None
     change_list_template = "admin/source_change_list.html"
+    change_form_template = "admin/source_change_form.html"
 
     # -- read-only, everywhere ---------------------------------------------------------------
     def has_add_permission(self, request, obj=None):
@@ -135,6 +138,17 @@ class SourceModelAdmin(admin.ModelAdmin):
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra_context)
+
+    # -- detail page ------------------------------------------------------------------------------
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and "action_buttons" not in context:
+            from backoffice.actions import action_buttons
+            from backoffice.audit.admin import actions_on_url
+
+            context["action_buttons"] = action_buttons(request, self, obj, self.detail_actions)
+            if self.detail_actions and request.user.has_perm("audit.view_actionrecord"):
+                context["actions_on_url"] = actions_on_url(self.opts.app_label, getattr(obj, self.audit_key_field))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     # -- display helpers -----------------------------------------------------------------------
     @staticmethod

@@ -7,16 +7,11 @@ import re
 
 import pytest
 from django.contrib import admin
-from django.test import RequestFactory, override_settings
-from django.urls import path
+from django.test import RequestFactory
 
-from backoffice.actions import SourceActionsMixin
-from backoffice.admin_base import SourceModelAdmin
 from backoffice.audit.admin import actions_on_url
 from backoffice.audit.models import ActionRecord, ActionSubmission
 from backoffice.demo.fake_services import KEY_MATCHED
-from monitoring.posters.actions import save_posters
-from monitoring.posters.models import BatchJob
 from monitoring.wrapped.actions import RETRY_BODY, run_action_buttons
 from monitoring.wrapped.models import AppJob, WrappedRun
 from tests.factories.posters import BatchJobFactory, GeneratedPosterFactory
@@ -28,18 +23,7 @@ RUNS_URL = "/admin/wrapped/wrappedrun/"
 RETRY_FAILED_URL = "/admin/wrapped/wrappedrun/retry-failed/"
 
 
-# -- a private admin site for the posters action (the posters BatchJob admin is not wired yet) ------
-private_site = admin.AdminSite(name="actions_test_admin")
-
-
-class BatchJobActionsAdmin(SourceActionsMixin, SourceModelAdmin):
-    actions = [save_posters]
-    list_display = ["job_id", "status"]
-
-
-private_site.register(BatchJob, BatchJobActionsAdmin)
-urlpatterns = [path("admin/", admin.site.urls), path("padmin/", private_site.urls)]
-PRIVATE_JOBS_URL = "/padmin/posters/batchjob/"
+JOBS_URL = "/admin/posters/batchjob/"
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -405,7 +389,6 @@ def test_audit_admin_is_read_only_for_the_admin_role(client_for, fake_wrapped_ap
 
 
 # -- posters -----------------------------------------------------------------------------------------
-@override_settings(ROOT_URLCONF=__name__)
 def test_save_posters_reports_posters_lacking_user_id(client_for, fake_posters_api):
     job = BatchJobFactory(job_id="job_a926e02f7e5a", status="completed")
     GeneratedPosterFactory(job=job, username="phase", metadata={"user_id": 1058727})
@@ -416,14 +399,14 @@ def test_save_posters_reports_posters_lacking_user_id(client_for, fake_posters_a
     operator = client_for("operator")
 
     ids = [str(job.pk), str(running.pk)]
-    page = run_action(operator, "save_posters", ids, url=PRIVATE_JOBS_URL)
+    page = run_action(operator, "save_posters", ids, url=JOBS_URL)
     assert page.status_code == 200
     html = page.content.decode()
     assert "GET /api/batch/jobs/job_a926e02f7e5a/posters-for-save" in html
     assert "POST /api/save-bulk-posters" in html
     assert "Skipped: the job is processing, not completed" in html
 
-    done = confirm(operator, "save_posters", ids, token_of(page), url=PRIVATE_JOBS_URL)
+    done = confirm(operator, "save_posters", ids, token_of(page), url=JOBS_URL)
     msgs = messages_of(done)
     assert any("1 ok, 0 failed, 1 skipped" in m for m in msgs), msgs
     assert any("job_a926e02f7e5a: 1 poster(s) lack a user_id" in m and "nouser" in m for m in msgs), msgs
@@ -442,11 +425,10 @@ def test_save_posters_reports_posters_lacking_user_id(client_for, fake_posters_a
     assert "nouser" in records[1].message and '"saved": 2' in records[1].response_excerpt
 
 
-@override_settings(ROOT_URLCONF=__name__)
 def test_save_posters_with_no_user_ids_saves_nothing(client_for, fake_posters_api):
     job = BatchJobFactory(job_id="job_nobody", status="completed")
     GeneratedPosterFactory(job=job, username="anon", metadata={})
-    done = run_and_confirm(client_for("operator"), "save_posters", [str(job.pk)], url=PRIVATE_JOBS_URL)
+    done = run_and_confirm(client_for("operator"), "save_posters", [str(job.pk)], url=JOBS_URL)
     msgs = messages_of(done)
     assert any("0 ok, 1 failed" in m for m in msgs)
     assert any("none of the 1 poster(s) has a user_id" in m for m in msgs)
@@ -455,11 +437,18 @@ def test_save_posters_with_no_user_ids_saves_nothing(client_for, fake_posters_ap
     assert "anon" in ActionRecord.objects.get().message
 
 
-@override_settings(ROOT_URLCONF=__name__)
 def test_save_posters_forbidden_for_support(client_for, fake_posters_api):
     job = BatchJobFactory(job_id="job_x", status="completed")
     response = client_for("support").post(
-        PRIVATE_JOBS_URL, {"action": "save_posters", "_selected_action": [str(job.pk)], "post": "yes", "token": "t"}
+        JOBS_URL, {"action": "save_posters", "_selected_action": [str(job.pk)], "post": "yes", "token": "t"}
     )
     assert response.status_code == 403
     assert fake_posters_api.requests == []
+
+
+def test_batch_job_detail_offers_save_posters_to_operators_only(client_for, fake_posters_api):
+    job = BatchJobFactory(status="completed")
+    url = f"{JOBS_URL}{job.pk}/change/"
+    operator_page = client_for("operator").get(url).content.decode()
+    assert 'value="save_posters"' in operator_page
+    assert 'value="save_posters"' not in client_for("viewer").get(url).content.decode()

@@ -11,10 +11,12 @@ from django.db.models.functions import Left
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from backoffice.actions import SourceActionsMixin
 from backoffice.admin_base import SourceModelAdmin
 from backoffice.display import dash, json_block, status_badge
 from backoffice.search import INT, TEXT, UUID, classify, identifier_q
 from monitoring.posters import queries
+from monitoring.posters.actions import save_posters
 from monitoring.posters.models import BatchJob, GeneratedPoster, JobLog, PosterFailureDetail
 
 MAX_HTML_CHARS = 20_000
@@ -115,7 +117,10 @@ class FailureTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(BatchJob)
-class BatchJobAdmin(SourceModelAdmin):
+class BatchJobAdmin(SourceActionsMixin, SourceModelAdmin):
+    actions = [save_posters]
+    detail_actions = (save_posters,)
+    audit_key_field = "job_id"  # save_posters records the batch job by job_id
     list_display = (
         "job_id",
         "campaign_name",
