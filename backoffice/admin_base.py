@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import QuerySet
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from backoffice import pii
 from backoffice.pagination import EstimatedCountPaginator
@@ -149,6 +152,17 @@ class SourceModelAdmin(admin.ModelAdmin):
             if self.detail_actions and request.user.has_perm("audit.view_actionrecord"):
                 context["actions_on_url"] = actions_on_url(self.opts.app_label, getattr(obj, self.audit_key_field))
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # -- list rendering ---------------------------------------------------------------------------
+    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
+    def action_checkbox(self, obj):
+        """Stock admin renders a form widget through the template engine per row (~1.7 ms each here)."""
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            f"Select this object for an action - {obj.pk}",
+        )
 
     # -- display helpers -----------------------------------------------------------------------
     @staticmethod

@@ -94,3 +94,61 @@ def json_block(value, max_chars: int = MAX_INLINE_JSON_CHARS) -> str:
 
 def dash(value) -> str:
     return "—" if value in (None, "") else value
+
+
+def head(text: str | None, n: int = 160) -> str:
+    """The first n characters of a long text, with an ellipsis."""
+    if not text:
+        return "—"
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def text_block(value: str | None, max_chars: int = 20_000) -> str:
+    """Stored text (HTML templates included) as escaped source, never as markup; cut at max_chars."""
+    if not value:
+        return "—"
+    note = ""
+    if len(value) > max_chars:
+        note = f"… cut at {max_chars:,} of {len(value):,} characters"
+        value = value[:max_chars]
+    return format_html('<pre class="json-block html-source">{}</pre>{}', value, note)
+
+
+def change_link(app_label: str, model_name: str, pk, text=None) -> str:
+    """A link to a row's detail page (a dash for a missing id)."""
+    from django.urls import reverse
+
+    if pk in (None, ""):
+        return "—"
+    url = reverse(f"admin:{app_label}_{model_name}_change", args=[pk])
+    return format_html('<a href="{}">{}</a>', url, text if text is not None else pk)
+
+
+def changelist_link(app_label: str, model_name: str, params: dict, text) -> str:
+    """A link to a changelist filtered or searched exactly (e.g. {"q": job_id})."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    url = reverse(f"admin:{app_label}_{model_name}_changelist") + "?" + urlencode(params)
+    return format_html('<a href="{}">{}</a>', url, text)
+
+
+def related_table(headers: list[str], rows: list, *, note: str = "", empty: str = "None.") -> str:
+    """An escaped HTML table of related rows; cells may be safe strings (links, badges)."""
+    from django.utils.html import format_html_join
+
+    if not rows:
+        return format_html('<p class="empty-state">{}</p>', f"{empty} {note}".strip())
+    header = format_html_join("", "<th>{}</th>", ((h,) for h in headers))
+    body = format_html_join(
+        "",
+        "<tr>{}</tr>",
+        ((format_html_join("", "<td>{}</td>", (("—" if c in (None, "") else c,) for c in row)),) for row in rows),
+    )
+    return format_html(
+        '<table class="related-table"><thead><tr>{}</tr></thead><tbody>{}</tbody></table><p class="help">{}</p>',
+        header,
+        body,
+        note,
+    )

@@ -57,7 +57,8 @@ def _budgeted_count(queryset) -> int | None:
             cursor.execute(f"SET LOCAL statement_timeout = {int(COUNT_BUDGET_MS)}")
         try:
             with transaction.atomic(using=queryset.db):
-                return queryset.order_by()[: COUNT_CAP + 1].count()
+                # values("pk"): count rows, not the list's annotations (a JSON digest per row).
+                return queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
         except DatabaseError as exc:
             if type(exc.__cause__).__name__ != "QueryCanceled":
                 raise

@@ -19,19 +19,6 @@ from monitoring.fleet import models
 from monitoring.fleet.models import HOT_INDEXES, SECRET_COLUMNS
 from tests.factories import fleet as f
 
-
-@pytest.fixture(autouse=True)
-def _release_source_locks(_clean_sources):
-    """Close the read alias before the source tables are truncated.
-
-    The shared `_clean_sources` teardown runs while the test's read transaction is still open,
-    so its TRUNCATE would wait on that session's locks (until idle_in_transaction_session_timeout).
-    Django treats a connection closed inside atomic() as rolled back.
-    """
-    yield
-    connections["fleet"].close()
-
-
 REGISTERED = [
     models.Niche,
     models.Proxy,

@@ -33,18 +33,6 @@ def change(obj) -> str:
     return reverse(f"admin:posters_{obj._meta.model_name}_change", args=[obj.pk])
 
 
-@pytest.fixture(autouse=True)
-def _release_source_locks():
-    """End this test's read transaction on the source before conftest truncates the tables.
-
-    conftest's autouse `_clean_sources` tears down *before* pytest-django rolls back, so its TRUNCATE
-    waits on this transaction's AccessShareLocks until idle_in_transaction_session_timeout (30 s).
-    Closing the connection inside the atomic block is handled by Django (rolled back, reopened).
-    """
-    yield
-    connections["posters"].close()
-
-
 @pytest.fixture
 def viewer(client_for):
     return client_for("viewer")

@@ -17,19 +17,6 @@ from monitoring.publishing import models, queries
 from monitoring.publishing.models import HOT_INDEXES
 from tests.factories import publishing as f
 
-
-@pytest.fixture(autouse=True)
-def _release_source_locks(_clean_sources):
-    """Close the read alias before the source tables are truncated.
-
-    The shared `_clean_sources` teardown runs while the test's read transaction is still open,
-    so its TRUNCATE would wait on that session's locks (until idle_in_transaction_session_timeout).
-    Django treats a connection closed inside atomic() as rolled back.
-    """
-    yield
-    connections["publishing"].close()
-
-
 REGISTERED = [models.VideoAsset, models.Clip, models.Job, models.Campaign, models.PublishLog]
 
 

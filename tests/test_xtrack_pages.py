@@ -57,13 +57,6 @@ def change(obj) -> str:
     return reverse(f"admin:xtrack_{obj._meta.model_name}_change", args=[obj.pk])
 
 
-@pytest.fixture(autouse=True)
-def _release_source_locks():
-    """End this test's read transaction before conftest truncates (see test_posters_pages)."""
-    yield
-    connections["xtrack"].close()
-
-
 @pytest.fixture
 def viewer(client_for):
     return client_for("viewer")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 
+from backoffice import display
 from monitoring.fleet.models import (
     Account,
     AccountHealthSnapshot,
@@ -101,25 +100,7 @@ def content_flags(content_id, limit: int = ASSETS_LIMIT) -> list[ContentFlag]:
 
 
 def admin_link(model_name: str, pk, text=None) -> str:
-    if pk is None:
-        return "—"
-    url = reverse(f"admin:fleet_{model_name}_change", args=[pk])
-    return format_html('<a href="{}">{}</a>', url, text if text is not None else str(pk)[:8])
+    return display.change_link("fleet", model_name, pk, text if text is not None else (str(pk)[:8] if pk else pk))
 
 
-def related_table(headers: list[str], rows: list[list], *, note: str = "", empty: str = "None.") -> str:
-    """An escaped HTML table of related rows; cells may be safe strings (links, badges)."""
-    if not rows:
-        return format_html('<p class="empty-state">{}</p>', f"{empty} {note}".strip())
-    head = format_html_join("", "<th>{}</th>", ((h,) for h in headers))
-    body = format_html_join(
-        "",
-        "<tr>{}</tr>",
-        ((format_html_join("", "<td>{}</td>", (("—" if c in (None, "") else c,) for c in row)),) for row in rows),
-    )
-    return format_html(
-        '<table class="related-table"><thead><tr>{}</tr></thead><tbody>{}</tbody></table><p class="help">{}</p>',
-        head,
-        body,
-        note,
-    )
+related_table = display.related_table

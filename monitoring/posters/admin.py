@@ -2,51 +2,33 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.contrib import admin
 from django.db.models import Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import Left
-from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 
+from backoffice import display
 from backoffice.actions import SourceActionsMixin
 from backoffice.admin_base import SourceModelAdmin
-from backoffice.display import dash, json_block, status_badge
+from backoffice.display import dash, head, json_block, related_table, status_badge, text_block
 from backoffice.search import INT, TEXT, UUID, classify, identifier_q
 from monitoring.posters import queries
 from monitoring.posters.actions import save_posters
 from monitoring.posters.models import BatchJob, GeneratedPoster, JobLog, PosterFailureDetail
 
-MAX_HTML_CHARS = 20_000
 MESSAGE_HEAD = 160
-
-
-def html_source_block(value: str | None, max_chars: int = MAX_HTML_CHARS) -> str:
-    """User-written HTML shown as escaped source text, never as markup; cut at max_chars."""
-    if not value:
-        return "—"
-    note = ""
-    if len(value) > max_chars:
-        note = f"… cut at {max_chars:,} of {len(value):,} characters"
-        value = value[:max_chars]
-    return format_html('<pre class="json-block html-source">{}</pre>{}', value, note)
 
 
 def changelist_link(model: str, term, text=None) -> str:
     """A link to a changelist searched for one exact identifier (no join needed)."""
     if term in (None, ""):
         return "—"
-    url = reverse(f"admin:posters_{model}_changelist") + "?" + urlencode({"q": str(term)})
-    return format_html('<a href="{}">{}</a>', url, text if text is not None else term)
+    return display.changelist_link("posters", model, {"q": str(term)}, text if text is not None else term)
 
 
 def change_link(model: str, pk, text=None) -> str:
-    if pk in (None, ""):
-        return "—"
-    url = reverse(f"admin:posters_{model}_change", args=[pk])
-    return format_html('<a href="{}">{}</a>', url, text if text is not None else pk)
+    return display.change_link("posters", model, pk, text)
 
 
 def safe_url_link(url: str | None) -> str:
@@ -55,22 +37,6 @@ def safe_url_link(url: str | None) -> str:
     if not str(url).startswith(("https://", "http://")):
         return format_html("{}", url)
     return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', url, url)
-
-
-def small_table(headers: list[str], rows: list[tuple]) -> str:
-    if not rows:
-        return "—"
-    head = format_html_join("", "<th>{}</th>", ((h,) for h in headers))
-    body = format_html_join(
-        "", "<tr>{}</tr>", ((format_html_join("", "<td>{}</td>", ((c,) for c in row)),) for row in rows)
-    )
-    return format_html('<table class="related-rows"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>', head, body)
-
-
-def head(text: str | None, n: int = MESSAGE_HEAD) -> str:
-    if not text:
-        return "—"
-    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 class JobStatusFilter(admin.SimpleListFilter):
@@ -189,7 +155,7 @@ class BatchJobAdmin(SourceActionsMixin, SourceModelAdmin):
         rows.append(("total", counts.total))
         rows.append(("missing metadata.user_id", counts.missing_user_id))
         rows.append(("completed but missing metadata.user_id", counts.completed_missing_user_id))
-        return small_table(["status", "posters"], rows)
+        return related_table(["status", "posters"], rows)
 
     @admin.display(description="user identifiers")
     def user_identifiers_head(self, obj):
@@ -201,15 +167,15 @@ class BatchJobAdmin(SourceActionsMixin, SourceModelAdmin):
 
     @admin.display(description="template_html")
     def template_html_source(self, obj):
-        return html_source_block(obj.template_html)
+        return text_block(obj.template_html)
 
     @admin.display(description=f"last {queries.RECENT_LOGS} logs")
     def recent_logs(self, obj):
         rows = [
-            (change_link("joblog", log.pk), status_badge(log.level), head(log.message), log.created_at)
+            (change_link("joblog", log.pk), status_badge(log.level), head(log.message, MESSAGE_HEAD), log.created_at)
             for log in queries.recent_logs(obj.job_id)
         ]
-        return small_table(["id", "level", "message", "created"], rows)
+        return related_table(["id", "level", "message", "created"], rows)
 
     @admin.display(description=f"last {queries.RECENT_FAILURES} failures")
     def recent_failures(self, obj):
@@ -217,13 +183,13 @@ class BatchJobAdmin(SourceActionsMixin, SourceModelAdmin):
             (
                 change_link("posterfailuredetail", f.pk, f.failure_type or "failure"),
                 dash(f.username),
-                head(f.error_message),
+                head(f.error_message, MESSAGE_HEAD),
                 f.retry_count,
                 f.created_at,
             )
             for f in queries.recent_failures(job_id=obj.job_id)
         ]
-        return small_table(["type", "username", "error", "retries", "created"], rows)
+        return related_table(["type", "username", "error", "retries", "created"], rows)
 
     @admin.display(description="all rows")
     def posters_link(self, obj):
@@ -316,13 +282,13 @@ class GeneratedPosterAdmin(SourceModelAdmin):
         rows = [
             (
                 change_link("posterfailuredetail", f.pk, f.failure_type or "failure"),
-                head(f.error_message),
+                head(f.error_message, MESSAGE_HEAD),
                 f.retry_count,
                 f.created_at,
             )
             for f in queries.recent_failures(poster_id=obj.pk)
         ]
-        return small_table(["type", "error", "retries", "created"], rows)
+        return related_table(["type", "error", "retries", "created"], rows)
 
 
 @admin.register(JobLog)
@@ -403,4 +369,4 @@ class PosterFailureDetailAdmin(SourceModelAdmin):
 
     @admin.display(description="html_template")
     def html_template_source(self, obj):
-        return html_source_block(obj.html_template)
+        return text_block(obj.html_template)

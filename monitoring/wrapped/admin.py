@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -56,14 +57,11 @@ class WrappedRunAdmin(RunActionsMixin, SourceModelAdmin):
         "id",
         "status_badge",
         "stage_badge",
-        "updated_at",
+        "updated",
         "user_link",
         "sec_user_id",
         "email",
-        "completed_data_jobs",
-        "videos_fetched",
-        "has_more",
-        "cursor_ms",
+        "progress",
         "warnings",
     ]
     list_filter = ["status", filters.StageFilter, filters.WarningsFilter, filters.UpdatedRecentlyFilter]
@@ -119,21 +117,24 @@ class WrappedRunAdmin(RunActionsMixin, SourceModelAdmin):
     def user_link(self, run):
         return change_link("appuser", run.app_user_id)
 
-    @admin.display(description="data jobs done")
-    def completed_data_jobs(self, run):
-        return dash(queries.digest(run).get("completed_data_jobs"))
+    @admin.display(description="updated (UTC)", ordering="updated_at")
+    def updated(self, run):
+        return run.updated_at.strftime("%Y-%m-%d %H:%M:%S") if run.updated_at else "—"
 
-    @admin.display(description="videos")
-    def videos_fetched(self, run):
-        return dash(queries.digest(run).get("videos_fetched_total"))
-
-    @admin.display(description="has more")
-    def has_more(self, run):
-        return dash(queries.digest(run).get("has_more"))
-
-    @admin.display(description="cursor ms")
-    def cursor_ms(self, run):
-        return dash(queries.digest(run).get("cursor_ms"))
+    @admin.display(description="watch-history progress")
+    def progress(self, run):
+        """data jobs done · videos fetched · has more · cursor, from the digest (no payload loaded)."""
+        digest = queries.digest(run)
+        if digest.get("huge_payload"):
+            size = filesizeformat(digest["huge_payload"])
+            return format_html('<span title="Open the run to read it">{} payload: not read here</span>', size)
+        return format_html(
+            '<span class="progress">{} jobs · {} videos · more: {} · cursor {}</span>',
+            dash(digest.get("completed_data_jobs")),
+            dash(digest.get("videos_fetched_total")),
+            dash(digest.get("has_more")),
+            dash(digest.get("cursor_ms")),
+        )
 
     @admin.display(description="warnings")
     def warnings(self, run):

@@ -7,16 +7,13 @@ backoffice.pii: masked for the viewer role.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.contrib import admin
 from django.db.models.functions import Left
-from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 
-from backoffice import pii
+from backoffice import display, pii
 from backoffice.admin_base import SourceModelAdmin
-from backoffice.display import dash, json_block, status_badge
+from backoffice.display import dash, head, json_block, related_table, status_badge, text_block
 from backoffice.search import EMAIL, INT, TEXT, UUID_TEXT
 from monitoring.xtrack import queries
 from monitoring.xtrack.models import (
@@ -33,41 +30,13 @@ from monitoring.xtrack.models import (
 HEAD = 160
 
 
-def head(text: str | None, n: int = HEAD) -> str:
-    if not text:
-        return "—"
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
 def change_link(model: str, pk, text=None) -> str:
-    if pk in (None, ""):
-        return "—"
-    url = reverse(f"admin:xtrack_{model}_change", args=[pk])
-    return format_html('<a href="{}">{}</a>', url, text if text is not None else pk)
+    return display.change_link("xtrack", model, pk, text)
 
 
 def changelist_link(model: str, params: dict, text) -> str:
     """A link to a changelist filtered exactly (e.g. {"user__id__exact": 5}), no join needed."""
-    url = reverse(f"admin:xtrack_{model}_changelist") + "?" + urlencode(params)
-    return format_html('<a href="{}">{}</a>', url, text)
-
-
-def small_table(headers: list[str], rows: list[tuple]) -> str:
-    if not rows:
-        return "—"
-    head_html = format_html_join("", "<th>{}</th>", ((h,) for h in headers))
-    body = format_html_join(
-        "", "<tr>{}</tr>", ((format_html_join("", "<td>{}</td>", ((c,) for c in row)),) for row in rows)
-    )
-    return format_html(
-        '<table class="related-rows"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>', head_html, body
-    )
-
-
-def text_block(value: str | None) -> str:
-    if not value:
-        return "—"
-    return format_html('<pre class="json-block">{}</pre>', value)
+    return display.changelist_link("xtrack", model, params, text)
 
 
 class ChoicesFilter(admin.SimpleListFilter):
@@ -159,7 +128,7 @@ class UserAdmin(XTrackAdmin):
             (change_link("job", j.pk), j.x_username, j.frequency, status_badge(j.status), j.is_active, dash(j.last_run))
             for j in queries.user_jobs(obj.pk)
         ]
-        return small_table(["id", "x_username", "frequency", "status", "active", "last run"], rows)
+        return related_table(["id", "x_username", "frequency", "status", "active", "last run"], rows)
 
     @admin.display(description="notification targets")
     def targets(self, obj):
@@ -167,7 +136,7 @@ class UserAdmin(XTrackAdmin):
             (change_link("notificationtarget", t.pk), t.channel, dash(t.name), t.is_verified, t.is_default)
             for t in queries.user_targets(obj.pk)
         ]
-        return small_table(["id", "channel", "name", "verified", "default"], rows)
+        return related_table(["id", "channel", "name", "verified", "default"], rows)
 
     @admin.display(description="all rows")
     def related_links(self, obj):
@@ -255,7 +224,7 @@ class JobAdmin(XTrackAdmin):
             )
             for e in queries.recent_executions(obj.pk)
         ]
-        table = small_table(["id", "status", "started", "duration", "tweets", "error"], rows)
+        table = related_table(["id", "status", "started", "duration", "tweets", "error"], rows)
         return format_html(
             "{}<p>{}</p>", table, changelist_link("jobexecution", {"job__id__exact": obj.pk}, "all executions")
         )
@@ -266,7 +235,7 @@ class JobAdmin(XTrackAdmin):
             (change_link("summary", s.pk, s.pk[:8]), dash(s.created_at), dash(s.tweets_count), head(s.content_start))
             for s in queries.recent_summaries(job_id=obj.pk)
         ]
-        return small_table(["id", "created", "tweets", "content"], rows)
+        return related_table(["id", "created", "tweets", "content"], rows)
 
     @admin.display(description="topics")
     def topics_json(self, obj):
@@ -346,7 +315,7 @@ class JobExecutionAdmin(XTrackAdmin):
             (change_link("summary", s.pk, s.pk[:8]), dash(s.created_at), dash(s.tweets_count), head(s.content_start))
             for s in queries.recent_summaries(execution_id=obj.pk)
         ]
-        return small_table(["id", "created", "tweets", "content"], rows)
+        return related_table(["id", "created", "tweets", "content"], rows)
 
 
 @admin.register(Summary)

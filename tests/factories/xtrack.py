@@ -11,11 +11,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import factory
-import psycopg
-from psycopg import sql
-from psycopg.types.json import Jsonb
 
-from backoffice import seeding
 from monitoring.xtrack.models import (
     SECRET_COLUMNS,
     ExecutionStatus,
@@ -39,27 +35,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _insert_with_secrets(model, values: dict, secrets: dict) -> dict:
-    alias = model._meta.app_label
-    columns, params = [], []
-    for key, value in values.items():
-        field = model._meta.get_field(key)
-        if getattr(field, "remote_field", None) and hasattr(value, "_meta"):
-            value = getattr(value, field.target_field.attname)
-        columns.append(field.column)
-        params.append(Jsonb(value) if field.get_internal_type() == "JSONField" and value is not None else value)
-    columns += list(secrets)
-    params += list(secrets.values())
-    query = sql.SQL("INSERT INTO {} ({}) VALUES ({}) RETURNING *").format(
-        sql.Identifier(model._meta.db_table),
-        sql.SQL(", ").join(map(sql.Identifier, columns)),
-        sql.SQL(", ").join(sql.Placeholder() * len(columns)),
-    )
-    seeding.dirty_aliases.add(alias)
-    cursor = seeding.connection(alias).cursor(row_factory=psycopg.rows.dict_row)
-    return cursor.execute(query, params).fetchone()
-
-
 class XTrackFactory(SourceFactory):
     class Meta:
         abstract = True
@@ -68,18 +43,7 @@ class XTrackFactory(SourceFactory):
     def _create(cls, model_class, *args, **kwargs):
         secret_names = SECRET_COLUMNS.get(model_class._meta.db_table, [])
         secrets = {name: kwargs.pop(name) for name in secret_names if name in kwargs}
-        if not secrets:
-            return super()._create(model_class, *args, **kwargs)
-        row = _insert_with_secrets(model_class, kwargs, secrets)
-        by_column = {f.column: f for f in model_class._meta.concrete_fields}
-        instance = model_class()
-        for column, value in row.items():
-            field = by_column.get(column)
-            if field is not None:
-                setattr(instance, field.attname, value)
-        instance._state.adding = False
-        instance._state.db = model_class._meta.app_label
-        return instance
+        return cls._insert(model_class, kwargs, secrets)
 
 
 class UserFactory(XTrackFactory):

@@ -8,7 +8,8 @@ where objects are expected, numbers as strings); secret bytea columns hold rando
 from __future__ import annotations
 
 import psycopg
-from psycopg import sql
+
+from backoffice.demo.data import bulk
 
 # rows per table at scale 1, and the floor that keeps every enum value represented
 SIZES = {
@@ -362,61 +363,25 @@ def rows_for(table: str, scale: float) -> int:
     return max(floor, round(base * scale))
 
 
-SECONDARY_INDEXES = """
-    SELECT i.relname, replace(pg_get_indexdef(x.indexrelid), ' ON ONLY ', ' ON ')
-      FROM pg_index x
-      JOIN pg_class i ON i.oid = x.indexrelid
-     WHERE x.indrelid = to_regclass(%s)
-       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
-"""
-
-
-def without_secondary_indexes(conn: psycopg.Connection, table: str):
-    """Drop the table's plain indexes for a bulk load; return the statements that rebuild them.
-
-    Building an index once after the load is far cheaper than maintaining it row by row
-    (random uuids, a small buffer pool). Constraint indexes (pk, unique) stay.
-    """
-    indexes = conn.execute(SECONDARY_INDEXES, [table]).fetchall()
-    for name, _definition in indexes:
-        conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
-    return [definition for _name, definition in indexes]
-
-
-def is_empty(conn: psycopg.Connection, table: str) -> bool:
-    query = sql.SQL("SELECT NOT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(table))
-    return bool(conn.execute(query).fetchone()[0])
-
-
 def generate(conn: psycopg.Connection, scale: float = 1.0) -> dict[str, int]:
     """Fill the empty fleet tables; return {table: rows inserted} (0 for tables left alone)."""
     counts: dict[str, int] = {}
-    # Bulk load: the rows reference existing parents by construction, so skip the per-row FK
-    # trigger checks (superuser-only setting, this session only).
-    conn.execute("SET session_replication_role = replica")
-    try:
+    with bulk.without_fk_checks(conn):
         _fill(conn, scale, counts)
-    finally:
-        conn.execute("RESET session_replication_role")
-    for table in TABLES:
-        conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
+    bulk.analyze(conn, TABLES)
     return counts
 
 
 def _fill(conn: psycopg.Connection, scale: float, counts: dict[str, int]) -> None:
     for table in TABLES:
-        if not is_empty(conn, table):
+        if not bulk.is_empty(conn, table):
             counts[table] = 0
             continue
         # The statements use %% only where psycopg parameters are present: all of them take %(n)s.
-        rebuild = without_secondary_indexes(conn, table)
-        try:
+        with bulk.indexes_deferred(conn, (table,)):
             cursor = conn.execute(
                 STATEMENTS[table].replace("%", "%%").replace("%%(n)s", "%(n)s"), {"n": rows_for(table, scale)}
             )
             counts[table] = max(cursor.rowcount, 0)
-        finally:
-            for statement in rebuild:
-                conn.execute(statement)
         if table in FOLLOW_UPS:
             conn.execute(FOLLOW_UPS[table])

@@ -7,11 +7,10 @@ lack user_id. Timestamps spread over the last ~60 days. setseed() keeps runs rep
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import psycopg
 from psycopg import sql
+
+from backoffice.demo.data import bulk
 
 TABLES = ("batch_jobs", "generated_posters", "job_logs", "poster_failure_details")
 
@@ -29,38 +28,6 @@ JOB_ID = "'job_' || substr(md5(({n})::text || ':posters'), 1, 12)"
 BULK_ROWS = 100_000  # from this many rows, secondary indexes are rebuilt after the load
 
 
-@contextmanager
-def indexes_deferred(conn: psycopg.Connection, tables: tuple[str, ...], enabled: bool = True) -> Iterator[None]:
-    """Bulk load: drop the tables' plain secondary indexes, load, recreate them from their own DDL.
-
-    Runs in one transaction (DDL is transactional), so a failed load leaves the schema untouched.
-    Building a GIN/btree index once is far cheaper than maintaining it over a million random inserts.
-    """
-    if not enabled:
-        yield
-        return
-    with conn.transaction():
-        rows = conn.execute(
-            """
-            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-              FROM pg_index i
-             WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND NOT i.indisunique
-               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-            """,
-            [list(tables)],
-        ).fetchall()
-        for name, _ in rows:
-            conn.execute(f"DROP INDEX {name}")
-        yield
-        conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        for _, ddl in rows:
-            conn.execute(ddl)
-
-
-def _empty(conn: psycopg.Connection, table: str) -> bool:
-    return conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").fetchone()[0]
-
-
 def generate(conn: psycopg.Connection, scale: float = 1.0) -> dict[str, int]:
     """Fill the empty Posters tables; returns {table: rows inserted}."""
     n_jobs = max(12, round(200 * scale))
@@ -71,7 +38,7 @@ def generate(conn: psycopg.Connection, scale: float = 1.0) -> dict[str, int]:
     # No query parameters below (so `%` is the modulo operator): ints are inlined, text is quoted.
     templates = sql.SQL("ARRAY[{}]::text[]").format(sql.SQL(", ").join(map(sql.Literal, TEMPLATES))).as_string(conn)
 
-    if _empty(conn, "batch_jobs"):
+    if bulk.is_empty(conn, "batch_jobs"):
         cur = conn.execute(
             f"""
             INSERT INTO batch_jobs (job_id, campaign_name, status, template_html, template_url, poster_size,
@@ -118,7 +85,7 @@ def generate(conn: psycopg.Connection, scale: float = 1.0) -> dict[str, int]:
         counts["batch_jobs"] = cur.rowcount
 
     big = n_posters + n_logs >= BULK_ROWS
-    with indexes_deferred(conn, ("generated_posters", "job_logs", "poster_failure_details"), big):
+    with bulk.indexes_deferred(conn, ("generated_posters", "job_logs", "poster_failure_details"), big):
         _fill_children(conn, counts, n_jobs, n_posters, n_logs)
 
     for table in TABLES:
@@ -127,7 +94,7 @@ def generate(conn: psycopg.Connection, scale: float = 1.0) -> dict[str, int]:
 
 
 def _fill_children(conn: psycopg.Connection, counts: dict, n_jobs: int, n_posters: int, n_logs: int) -> None:
-    if _empty(conn, "generated_posters"):
+    if bulk.is_empty(conn, "generated_posters"):
         cur = conn.execute(
             f"""
             INSERT INTO generated_posters (job_id, user_identifier, username, display_name, poster_url, s3_key,
@@ -195,7 +162,7 @@ def _fill_children(conn: psycopg.Connection, counts: dict, n_jobs: int, n_poster
             """
         )
 
-    if _empty(conn, "job_logs"):
+    if bulk.is_empty(conn, "job_logs"):
         cur = conn.execute(
             f"""
             INSERT INTO job_logs (job_id, level, message, details, created_at)
@@ -237,7 +204,7 @@ def _fill_children(conn: psycopg.Connection, counts: dict, n_jobs: int, n_poster
         )
         counts["job_logs"] = cur.rowcount
 
-    if _empty(conn, "poster_failure_details"):
+    if bulk.is_empty(conn, "poster_failure_details"):
         cur = conn.execute(
             """
             INSERT INTO poster_failure_details (job_id, poster_id, user_identifier, username, failure_type,
