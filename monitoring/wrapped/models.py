@@ -7,6 +7,7 @@ Secret columns are not mapped at all, so no page can select or render them.
 from django.db import models
 
 from backoffice.fields import NaiveUTCDateTimeField, SourceJSONField
+from monitoring.wrapped import expressions
 
 SECRET_COLUMNS = {
     "app_users": ["latest_anchor_token"],
@@ -229,6 +230,9 @@ class ReferralEvent(models.Model):
 # Indexes the back office's hot queries need beyond what the service has; check_sources prints
 # them as CREATE INDEX CONCURRENTLY suggestions. (table, columns, name)
 RECOMMENDED_INDEXES = [
+    # The stage and warnings filters, as expressions: a filtered page then reads no payload.
+    ("app_wrapped_runs", f"{expressions.stage_filter_sql(None)}, updated_at DESC, id DESC", "bo_runs_stage"),
+    ("app_wrapped_runs", f"{expressions.has_warnings_filter_sql(None)}, updated_at DESC, id DESC", "bo_runs_warnings"),
     ("app_wrapped_runs", "updated_at DESC, id DESC", "bo_runs_updated_at_id"),
     ("app_wrapped_runs", "lower(email)", "bo_runs_lower_email"),
     ("app_jobs", "status, task_name", "bo_jobs_status_task"),

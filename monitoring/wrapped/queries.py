@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
 from backoffice.fields import SourceJSONField
 from backoffice.search import EMAIL, TEXT, classify
+from monitoring.wrapped import expressions
 from monitoring.wrapped.models import (
     AppJob,
     AppSession,
@@ -38,57 +39,21 @@ STAGE_LABELS = {
 STAGE_JOB_KEYS = {WATCH_HISTORY: "watch_history", ANALYSIS: "wrapped_analysis", EMAIL_STAGE: "email_send"}
 
 _RUNS = '"app_wrapped_runs"'
-
-# The payload is `json` text: every operator on it re-reads (and detoasts) the whole document,
-# which costs ~50 ms for a 5 MB payload. So each expression below parses it exactly once, with
-# json_to_record picking out the three top-level keys the list needs; everything after that
-# works on those small values. A non-object payload reads as {}; a key of the wrong shape reads
-# as NULL (`#>>` on a scalar or array answers NULL), never an error.
-_RECORD = (
-    f"json_to_record(CASE WHEN json_typeof({_RUNS}.payload) = 'object' THEN {_RUNS}.payload ELSE '{{}}'::json END)"
-    " AS x(data_jobs json, _watch_history_progress json, _analysis_warnings json)"
-)
-_STAGE_CASE = f"""CASE
-    WHEN {_RUNS}.status = 'ready' THEN 'ready'
-    WHEN COALESCE(x.data_jobs #>> '{{watch_history,status}}', '') <> 'succeeded' THEN 'watch_history'
-    WHEN COALESCE(x.data_jobs #>> '{{wrapped_analysis,status}}', '') <> 'succeeded' THEN 'analysis'
-    WHEN COALESCE(x.data_jobs #>> '{{email_send,status}}', '') <> 'succeeded' THEN 'email'
-    ELSE 'unknown' END"""
-# An array counts its items; a stray non-empty string or object counts as one; missing is zero.
-_WARNINGS_CASE = """CASE json_typeof(x._analysis_warnings)
-    WHEN 'array' THEN json_array_length(x._analysis_warnings)
-    WHEN 'string' THEN CASE WHEN x._analysis_warnings #>> '{}' = '' THEN 0 ELSE 1 END
-    WHEN 'object' THEN 1
-    ELSE 0 END"""
-PROGRESS_KEYS = ("completed_data_jobs", "videos_fetched_total", "has_more", "cursor_ms")
-_DIGEST = (
-    f"json_build_object('stage', {_STAGE_CASE}, 'warnings', {_WARNINGS_CASE}, "
-    + ", ".join(f"'{key}', x._watch_history_progress #>> '{{{key}}}'" for key in PROGRESS_KEYS)
-    + ")"
-)
-STAGE_SQL = f"(SELECT {_STAGE_CASE} FROM {_RECORD})"
-WARNINGS_COUNT_SQL = f"(SELECT {_WARNINGS_CASE} FROM {_RECORD})"
-# A list row needs four numbers from the payload; for a multi-MB payload (an `_analysis_debug`
-# dump) that costs ~50 ms a row, so the list shows only its stage and says why (the detail page
-# shows everything). pg_column_size reads the stored size without detoasting.
-HUGE_PAYLOAD_BYTES = 512 * 1024
-DIGEST_SQL = f"""CASE WHEN pg_column_size({_RUNS}.payload) > {HUGE_PAYLOAD_BYTES}
-    THEN json_build_object('stage', CASE WHEN {_RUNS}.status = 'ready' THEN 'ready' ELSE {STAGE_SQL} END,
-                           'huge_payload', pg_column_size({_RUNS}.payload))
-    ELSE (SELECT {_DIGEST} FROM {_RECORD}) END"""
+PROGRESS_KEYS = expressions.PROGRESS_KEYS
 
 
 def stage_expression() -> RawSQL:
-    return RawSQL(STAGE_SQL, [])
+    """The derived stage, in the indexable form (served by the bo_runs_stage index when present)."""
+    return RawSQL(expressions.stage_filter_sql(), [])
 
 
-def warnings_count_expression() -> RawSQL:
-    return RawSQL(WARNINGS_COUNT_SQL, [])
+def has_warnings_expression() -> RawSQL:
+    return RawSQL(expressions.has_warnings_filter_sql(), [], output_field=BooleanField())
 
 
 def digest_expression() -> RawSQL:
     """{stage, warnings, completed_data_jobs, videos_fetched_total, has_more, cursor_ms} in one parse."""
-    return RawSQL(DIGEST_SQL, [], output_field=SourceJSONField())
+    return RawSQL(expressions.digest_sql(), [], output_field=SourceJSONField())
 
 
 LIST_COLUMNS = ("id", "status", "updated_at", "app_user_id", "sec_user_id", "email")
@@ -124,8 +89,7 @@ def filter_stage(runs: QuerySet[WrappedRun], stage: str) -> QuerySet[WrappedRun]
 
 
 def filter_has_warnings(runs: QuerySet[WrappedRun], has: bool) -> QuerySet[WrappedRun]:
-    runs = runs.alias(warnings_filter=warnings_count_expression())
-    return runs.filter(warnings_filter__gt=0) if has else runs.filter(warnings_filter=0)
+    return runs.alias(has_warnings=has_warnings_expression()).filter(has_warnings=has)
 
 
 # -- run detail -----------------------------------------------------------------------------------
