@@ -134,6 +134,8 @@ class SourceModelAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         from backoffice.health_admin import drift_banner_for
 
+        if request.user.has_perm("access.export_rows"):
+            extra_context = {**(extra_context or {}), "export_url": "export.csv?" + request.GET.urlencode()}
         self.search_help_text = self.get_search_help_text()
         opts = self.model._meta
         extra_context = {
@@ -152,6 +154,16 @@ class SourceModelAdmin(admin.ModelAdmin):
             if self.detail_actions and request.user.has_perm("audit.view_actionrecord"):
                 context["actions_on_url"] = actions_on_url(self.opts.app_label, getattr(obj, self.audit_key_field))
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # -- export ---------------------------------------------------------------------------------
+    def get_urls(self):
+        from django.urls import path
+
+        from backoffice.export import export_changelist_csv
+
+        opts = self.model._meta
+        view = self.admin_site.admin_view(lambda request: export_changelist_csv(self, request))
+        return [path("export.csv", view, name=f"{opts.app_label}_{opts.model_name}_export"), *super().get_urls()]
 
     # -- list rendering ---------------------------------------------------------------------------
     @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))

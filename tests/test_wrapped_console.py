@@ -159,6 +159,7 @@ def test_queue_view_shows_open_jobs_with_counts_and_due_state(client_for):
     assert waiting.id in page
     assert "waiting 30 min" in page
     assert "Open jobs by task and status" in page
+    assert "bar-part bar-pending" in page  # the stacked bar chart
     assert f"/admin/wrapped/wrappedrun/{run.id}/change/" in page
     # succeeded jobs are hidden by default and shown with state=all
     assert page.count("succeeded</span>") == 0

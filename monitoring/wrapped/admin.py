@@ -280,10 +280,17 @@ class AppJobAdmin(SourceModelAdmin):
             counts = queries.queue_counts()
             cache.set("wrapped:queue_counts", counts, 10)
         statuses = list(queries.OPEN_JOB_STATUSES)
+        rows = [(task, [by_status.get(s, 0) for s in statuses]) for task, by_status in counts.items()]
+        widest = max((sum(ns) for _, ns in rows), default=0) or 1
         extra_context = {
             **(extra_context or {}),
             "queue_statuses": statuses,
-            "queue_rows": [(task, [by_status.get(s, 0) for s in statuses]) for task, by_status in counts.items()],
+            "queue_rows": rows,
+            # A stacked bar per task: the share of the busiest task's open jobs, by status.
+            "queue_bars": [
+                (task, [(status, n, round(100 * n / widest, 1)) for status, n in zip(statuses, ns, strict=True)])
+                for task, ns in rows
+            ],
         }
         return super().changelist_view(request, extra_context)
 
