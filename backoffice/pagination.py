@@ -8,12 +8,17 @@ than the page. Deep pages are capped too: OFFSET grows with the table.
 
 from __future__ import annotations
 
+import hashlib
+
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connections, transaction
 from django.utils.functional import cached_property
 
 COUNT_CAP = 10_000
-COUNT_BUDGET_MS = 50
+COUNT_BUDGET_MS = 30
+COUNT_CACHE_SECONDS = 30  # a list re-read every few seconds need not recount
 MAX_PAGES = 200
 
 
@@ -51,14 +56,29 @@ class EstimatedCountPaginator(Paginator):
 
 
 def _budgeted_count(queryset) -> int | None:
-    """The capped count, or None when it needs more than COUNT_BUDGET_MS."""
-    with transaction.atomic(using=queryset.db):
-        with connections[queryset.db].cursor() as cursor:
+    """The capped count, or None when it needs more than COUNT_BUDGET_MS; cached briefly."""
+    counted = queryset.order_by().values("pk")[: COUNT_CAP + 1]
+    try:
+        sql, params = counted.query.sql_with_params()
+    except EmptyResultSet:  # .none(): nothing can match
+        return 0
+    key = "count:" + hashlib.sha256(f"{queryset.db}|{sql}|{params!r}".encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is not None:
+        return None if cached < 0 else cached
+    rows = _count_within_budget(queryset.db, counted)
+    cache.set(key, -1 if rows is None else rows, COUNT_CACHE_SECONDS)
+    return rows
+
+
+def _count_within_budget(db: str, counted) -> int | None:
+    with transaction.atomic(using=db):
+        with connections[db].cursor() as cursor:
             cursor.execute(f"SET LOCAL statement_timeout = {int(COUNT_BUDGET_MS)}")
         try:
-            with transaction.atomic(using=queryset.db):
+            with transaction.atomic(using=db):
                 # values("pk"): count rows, not the list's annotations (a JSON digest per row).
-                return queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
+                return counted.count()
         except DatabaseError as exc:
             if type(exc.__cause__).__name__ != "QueryCanceled":
                 raise

@@ -36,6 +36,9 @@ def django_db_setup(django_test_environment, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _clean_sources(django_db_blocker):
+    from django.core.cache import cache
+
+    cache.clear()  # cached counts and health reports describe the previous test's rows
     yield
     with django_db_blocker.unblock():
         for alias in sorted(seeding.dirty_aliases):

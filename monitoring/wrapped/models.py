@@ -234,6 +234,7 @@ RECOMMENDED_INDEXES = [
     ("app_wrapped_runs", f"{expressions.stage_filter_sql(None)}, updated_at DESC, id DESC", "bo_runs_stage"),
     ("app_wrapped_runs", f"{expressions.has_warnings_filter_sql(None)}, updated_at DESC, id DESC", "bo_runs_warnings"),
     ("app_wrapped_runs", "updated_at DESC, id DESC", "bo_runs_updated_at_id"),
+    ("app_wrapped_runs", "status, updated_at DESC, id DESC", "bo_runs_status_updated_at"),
     ("app_wrapped_runs", "lower(email)", "bo_runs_lower_email"),
     ("app_jobs", "status, task_name", "bo_jobs_status_task"),
     ("app_jobs", "updated_at DESC, id DESC", "bo_jobs_updated_at_id"),
