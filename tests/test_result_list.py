@@ -1,0 +1,44 @@
+"""The lean row renderer shows exactly what Django's own result_list shows, on every source list."""
+
+import pytest
+from django.contrib import admin
+from django.contrib.admin.templatetags.admin_list import result_list
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.test import RequestFactory
+
+from backoffice.management.commands.create_staff import create_staff_user
+from backoffice.sources import SOURCE_ALIASES
+from backoffice.templatetags.source_list import source_result_list
+from tests.factories.fleet import AccountFactory, DeviceFactory
+from tests.factories.posters import GeneratedPosterFactory
+from tests.factories.wrapped import DeviceEmailFactory, WrappedRunFactory
+
+SEEDED = {"WrappedRun", "AppUser", "DeviceEmail", "GeneratedPoster", "Account", "Device"}
+SOURCE_ADMINS = [(m, a) for m, a in admin.site._registry.items() if m._meta.app_label in SOURCE_ALIASES]
+
+
+@pytest.fixture
+def rows():
+    WrappedRunFactory(stage="analysis", email="odd_<b>@example.com")
+    WrappedRunFactory(id="a/b_c?d", with_jobs=False)  # a pk admin URLs must quote
+    DeviceEmailFactory(device_id="dev_1/2")
+    GeneratedPosterFactory(username="<script>x</script>")
+    AccountFactory(device=DeviceFactory())
+
+
+def rendered(rows_of_cells) -> list[str]:
+    return ["".join(str(cell) for cell in row) for row in rows_of_cells]
+
+
+@pytest.mark.parametrize("model_admin", [a for _, a in SOURCE_ADMINS], ids=[m.__name__ for m, _ in SOURCE_ADMINS])
+def test_same_cells_as_djangos_result_list(rows, model_admin):
+    request = RequestFactory().get("/")
+    request.user = create_staff_user("cmp", "support", "correct-horse-battery")
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    changelist = model_admin.get_changelist_instance(request)
+    changelist.formset = None
+    theirs = rendered(result_list(changelist)["results"])
+    assert rendered(source_result_list(changelist)["results"]) == theirs
+    if model_admin.model.__name__ in SEEDED:
+        assert theirs, "the comparison must cover real rows"
