@@ -7,7 +7,7 @@ from benchmarks import runner
 
 
 def test_bench_smoke_run_writes_a_report(tmp_path, settings):
-    call_command("bench", runs=300, small_runs=0, requests=2, out=str(tmp_path), no_stock=False)
+    call_command("bench", scale=0.0003, small_runs=0, requests=2, out=str(tmp_path))
     report = next(tmp_path.glob("*.md")).read_text()
     assert "| runs list |" in report
     assert "find a person: email (mixed case)" in report
