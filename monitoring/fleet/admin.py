@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from backoffice.admin_base import SourceModelAdmin
 from backoffice.display import json_block, status_badge
+from backoffice.filters import DefaultChoiceFilter
 from monitoring.fleet import queries
 from monitoring.fleet.models import (
     Account,
@@ -40,27 +41,6 @@ class FleetAdmin(SourceModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return flatten_fieldsets(self.get_fieldsets(request, obj))
-
-
-class DefaultChoiceFilter(admin.SimpleListFilter):
-    """A filter with a default choice, applied unless the user picks another one or searches
-    (a search for an exact id should find the row whatever its state)."""
-
-    default = ""
-
-    def effective(self, request):
-        if self.value() is not None:
-            return self.value()
-        return "all" if request.GET.get("q") else self.default
-
-    def choices(self, changelist):
-        current = self.value() or self.default
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": current == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
 
 
 class DeletedFilter(DefaultChoiceFilter):

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.contrib import admin
 from django.utils import timezone
 
+from backoffice.filters import DefaultChoiceFilter
 from monitoring.wrapped import queries
 
 
@@ -51,25 +52,18 @@ class UpdatedRecentlyFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OpenJobsFilter(admin.SimpleListFilter):
+class OpenJobsFilter(DefaultChoiceFilter):
     """The queue view shows open work (pending, running, failed) unless asked for everything."""
 
     title = "queue state"
     parameter_name = "state"
+    default = "open"
 
     def lookups(self, request, model_admin):
         return [("open", "Open (pending, running, failed)"), ("all", "All")]
 
-    def choices(self, changelist):
-        for value, label in self.lookup_choices:
-            yield {
-                "selected": (self.value() or "open") == value,
-                "query_string": changelist.get_query_string({self.parameter_name: value}),
-                "display": label,
-            }
-
     def queryset(self, request, queryset):
-        if (self.value() or "open") == "open":
+        if self.effective(request) == "open":
             return queryset.filter(status__in=queries.OPEN_JOB_STATUSES)
         return queryset
 
