@@ -241,3 +241,9 @@ def test_live_poll_returns_only_runs_changed_since_last_seen(client_for):
 def test_user_detail_lists_runs_auth_jobs_and_emails(client_for, person):
     page = client_for("support").get(f"/admin/wrapped/appuser/{person['user']}/change/").content.decode()
     assert person["run"] in page and "arch-42" in page and "maria@example.com" in page
+
+
+def test_queue_search_finds_a_job_in_any_state(client_for):
+    done = AppJobFactory(task_name="email_send", status="succeeded")
+    page = client_for("viewer").get("/admin/wrapped/appjob/", {"q": done.id}).content.decode()
+    assert done.id in page
