@@ -13,7 +13,20 @@ from backoffice.pagination import EstimatedCountPaginator
 from backoffice.search import identifier_q
 
 
-class SourceModelAdmin(admin.ModelAdmin):
+class ReadOnlyAdminMixin:
+    """No add, change or delete, for anyone: rows here belong to someone else or are a record."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SourceModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only admin over an unmanaged source model.
 
     Subclasses declare:
@@ -36,16 +49,6 @@ class SourceModelAdmin(admin.ModelAdmin):
     search_help_text = None
     change_list_template = "admin/source_change_list.html"
     change_form_template = "admin/source_change_form.html"
-
-    # -- read-only, everywhere ---------------------------------------------------------------
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_run_actions_permission(self, request) -> bool:
         """Used by @admin.action(permissions=["run_actions"]): operators and admins only."""
@@ -108,6 +111,11 @@ class SourceModelAdmin(admin.ModelAdmin):
         return cache[id(self)]
 
     # -- search --------------------------------------------------------------------------------
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        # Static per admin: computed once, not written on the shared instance per request.
+        self.search_help_text = self.get_search_help_text()
+
     def get_search_fields(self, request):
         return list(self.identifier_fields)
 
@@ -136,7 +144,6 @@ class SourceModelAdmin(admin.ModelAdmin):
 
         if request.user.has_perm("access.export_rows"):
             extra_context = {**(extra_context or {}), "export_url": "export.csv?" + request.GET.urlencode()}
-        self.search_help_text = self.get_search_help_text()
         opts = self.model._meta
         extra_context = {
             "drift_banner": drift_banner_for(request, opts.app_label, table=opts.db_table),

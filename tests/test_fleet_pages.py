@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 
 import pytest
 from django.contrib import admin
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import timezone
 
 from backoffice import seeding
@@ -18,6 +16,7 @@ from backoffice.demo.data import fleet as fleet_data
 from monitoring.fleet import models
 from monitoring.fleet.models import HOT_INDEXES, SECRET_COLUMNS
 from tests.factories import fleet as f
+from tests.pages import change, changelist, result_rows
 
 REGISTERED = [
     models.Niche,
@@ -44,19 +43,6 @@ MAIN_LISTS = [
     models.Device,
     models.ContentAsset,
 ]
-
-
-def changelist(model) -> str:
-    return reverse(f"admin:fleet_{model._meta.model_name}_changelist")
-
-
-def change(model, pk) -> str:
-    return reverse(f"admin:fleet_{model._meta.model_name}_change", args=[pk])
-
-
-def result_rows(html: str) -> int:
-    match = re.search(r'<table id="result_list">.*?<tbody>(.*?)</tbody>', html, re.S)
-    return match.group(1).count("<tr") if match else 0
 
 
 @pytest.fixture

@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 
 import pytest
 from django.contrib import admin
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from backoffice import seeding
 from backoffice.demo.data import publishing as publishing_data
 from monitoring.publishing import models, queries
 from monitoring.publishing.models import HOT_INDEXES
 from tests.factories import publishing as f
+from tests.pages import change, changelist, result_rows
 
 REGISTERED = [models.VideoAsset, models.Clip, models.Job, models.Campaign, models.PublishLog]
-
-
-def changelist(model) -> str:
-    return reverse(f"admin:publishing_{model._meta.model_name}_changelist")
-
-
-def change(model, pk) -> str:
-    return reverse(f"admin:publishing_{model._meta.model_name}_change", args=[pk])
-
-
-def result_rows(html: str) -> int:
-    match = re.search(r'<table id="result_list">.*?<tbody>(.*?)</tbody>', html, re.S)
-    return match.group(1).count("<tr") if match else 0
 
 
 @pytest.fixture

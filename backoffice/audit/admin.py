@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from backoffice.admin_base import ReadOnlyAdminMixin
 from backoffice.audit.models import ActionRecord
 
 
@@ -19,7 +20,7 @@ def actions_on_url(source: str, target_key: str) -> str:
 
 
 @admin.register(ActionRecord)
-class ActionRecordAdmin(admin.ModelAdmin):
+class ActionRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "username",
@@ -61,15 +62,6 @@ class ActionRecordAdmin(admin.ModelAdmin):
         "duration_ms",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="message")
     def short_message(self, obj):
