@@ -7,6 +7,8 @@ from backoffice.sources import SOURCE_ALIASES
 VIEWER, SUPPORT, OPERATOR, ADMIN = "viewer", "support", "operator", "admin"
 ROLES = (VIEWER, SUPPORT, OPERATOR, ADMIN)
 
+# Everyone may hold read-only API tokens of their own (the stats API); admins see all of them.
+_EVERY_ROLE = {"access.add_apitoken", "access.view_apitoken", "access.delete_apitoken"}
 _SUPPORT_EXTRA = {"access.view_pii", "access.search_people", "access.export_rows"}
 _OPERATOR_EXTRA = {"access.run_actions"}
 _ADMIN_EXTRA = {
@@ -23,7 +25,7 @@ def _source_view_permissions(permission_model) -> set[str]:
 
 
 def permissions_for(role: str, permission_model) -> set[str]:
-    granted = _source_view_permissions(permission_model)
+    granted = _source_view_permissions(permission_model) | _EVERY_ROLE
     if role in (SUPPORT, OPERATOR, ADMIN):
         granted |= _SUPPORT_EXTRA
     if role in (OPERATOR, ADMIN):
