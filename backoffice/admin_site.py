@@ -40,13 +40,25 @@ class BackofficeAdminSite(admin.AdminSite):
         self.tools.append(tool)
 
     def index(self, request, extra_context=None):
-        # Tools that belong to no source (source="backoffice"), e.g. "Source health".
-        extra_context = {"global_tools": self.tools_for(request, "backoffice"), **(extra_context or {})}
+        """The landing page: the live dashboard, then every source's pages and tools."""
+        from backoffice.dashboard import dashboard_context
+
+        extra_context = {
+            # Tools that belong to no source (source="backoffice"), e.g. "Source health".
+            "global_tools": self.tools_for(request, "backoffice"),
+            **dashboard_context(request),
+            **(extra_context or {}),
+        }
         return super().index(request, extra_context)
 
     def get_urls(self):
+        from backoffice.dashboard import panel_view
+
         tool_urls = [path(t.route, self.admin_view(t.view), name=t.name) for t in self.tools]
-        return tool_urls + super().get_urls()
+        panel_url = path(
+            "dashboard/panel/<slug:source>/<slug:name>/", self.admin_view(panel_view), name="dashboard_panel"
+        )
+        return [*tool_urls, panel_url, *super().get_urls()]
 
     def tools_for(self, request, source: str | None = None) -> list[dict]:
         return [

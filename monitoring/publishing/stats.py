@@ -110,7 +110,7 @@ def queue(platform: str | None = None, now: datetime | None = None) -> Stats:
 
 
 ORCHESTRATOR_SQL = f"""
-SELECT max(created_at) AS last_run_at,
+SELECT (SELECT max(created_at) FROM publish_logs) AS last_run_at,
        count(*) FILTER (WHERE created_at >= %(now)s - interval '1 hour') AS actions_last_run,
        count(*) AS actions_last_24h,
        (SELECT count(*) FROM publish_logs WHERE status IN ('pending', 'processing')) AS active,
@@ -127,9 +127,6 @@ def orchestrator(now: datetime | None = None) -> Stats:
     """Orchestrator activity read off publish logs; saturation = (pending + processing) / all, ≤ 1."""
     now = now or timezone.now()
     row = _fetch_one(ORCHESTRATOR_SQL, {"now": now})
-    # The last run may be older than the 24 h window the other counts read.
-    if row["last_run_at"] is None:
-        row["last_run_at"] = _fetch_one("SELECT max(created_at) AS at FROM publish_logs")["at"]
     active, total = row.pop("active"), row.pop("total_logs")
     row["queue_saturation"] = round(min(active / total, 1.0), 4) if total else 0.0
     stats = _split_estimates(row)

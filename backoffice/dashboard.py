@@ -1,0 +1,97 @@
+"""The landing dashboard: one panel per source, each a cached query refreshed by htmx every 5 s.
+
+A source lists its panels in `monitoring/<source>/dashboard.py` as `PANELS`. Each panel's
+`compute()` runs one index-friendly query and returns the template context; the result is
+cached for `cache_seconds`, so any number of staff watching costs one query per panel per
+refresh. A panel whose source fails shows as down; the others keep working.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache as memoize
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django_htmx.http import HttpResponseStopPolling
+
+from backoffice.sources import get_source
+
+logger = logging.getLogger(__name__)
+
+POLL_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class Panel:
+    source: str  # the source alias
+    name: str  # unique within the source
+    title: str
+    template: str  # renders the computed context as the panel's body
+    compute: Callable[[], dict]
+    cache_seconds: int = 4  # just under the poll interval: every poll sees fresh-enough numbers
+    permission: str | None = None  # beyond viewing the source, e.g. "audit.view_actionrecord"
+    per_user: bool = False  # computed for the user looking (their own recent actions)
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}.{self.name}"
+
+
+@memoize
+def all_panels() -> tuple[Panel, ...]:
+    panels = []
+    for alias in ("backoffice", *settings.CONFIGURED_SOURCES):
+        module = "backoffice.dashboard_panels" if alias == "backoffice" else f"monitoring.{alias}.dashboard"
+        if find_spec(module) is not None:
+            panels.extend(import_module(module).PANELS)
+    return tuple(panels)
+
+
+def visible_panels(user) -> list[Panel]:
+    return [
+        panel
+        for panel in all_panels()
+        if (panel.source == "backoffice" or user.has_module_perms(panel.source))
+        and (panel.permission is None or user.has_perm(panel.permission))
+    ]
+
+
+def panel_state(panel: Panel, user) -> dict:
+    """The panel's context, from cache when fresh; a failing source gives a "down" state, not an error."""
+    key = f"dashboard:{panel.key}" + (f":{user.pk}" if panel.per_user else "")
+    state = cache.get(key)
+    if state is None:
+        try:
+            data = panel.compute(user) if panel.per_user else panel.compute()
+            state = {"data": data, "down": None}
+        except DatabaseError as exc:
+            logger.warning("dashboard panel %s failed: %s", panel.key, exc)
+            first_line = (str(exc.__cause__ or exc).strip().splitlines() or [type(exc).__name__])[0]
+            state = {"data": None, "down": first_line[:200]}
+        state["computed_at"] = timezone.now()
+        cache.set(key, state, panel.cache_seconds)
+    source_label = "Back office" if panel.source == "backoffice" else get_source(panel.source).label
+    return {"panel": panel, "source_label": source_label, "poll_seconds": POLL_SECONDS, **state}
+
+
+def dashboard_context(request) -> dict:
+    return {"panels": [panel_state(panel, request.user) for panel in visible_panels(request.user)]}
+
+
+def panel_view(request, source: str, name: str):
+    """htmx partial for one panel; 286 (stop polling) once the user may no longer see it."""
+    panel = next((p for p in all_panels() if p.source == source and p.name == name), None)
+    if panel is None:
+        raise Http404("No such panel")
+    if panel not in visible_panels(request.user):
+        return HttpResponseStopPolling()
+    return TemplateResponse(request, "backoffice/dashboard/panel.html", panel_state(panel, request.user))

@@ -1,0 +1,154 @@
+"""The landing dashboard: what each panel shows, one query per panel, cached, a source down."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.cache import cache
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from backoffice.dashboard import all_panels, panel_state
+from tests.factories import posters as p
+from tests.factories import publishing as pub
+from tests.factories import wrapped as w
+
+
+def text_of(html: str) -> str:
+    html = re.sub(r"<script[^>]*>.*?</script>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def panel_html(html: str, source: str, name: str) -> str:
+    match = re.search(rf'<section class="dash-panel[^"]*" id="panel-{source}-{name}".*?</section>', html, re.S)
+    assert match, f"panel {source}.{name} missing"
+    return match.group(0)
+
+
+@pytest.fixture
+def naive_now():
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def test_wrapped_panel_counts_stages_failures_and_stuck_runs_with_links(client_for, naive_now):
+    w.WrappedRunFactory(failed_stage="wrapped_analysis", updated_at=naive_now - timedelta(minutes=10))
+    w.WrappedRunFactory(failed_stage="email_send", updated_at=naive_now - timedelta(hours=5))
+    w.WrappedRunFactory(stage="watch_history", blocking_status="running", updated_at=naive_now - timedelta(hours=2))
+    w.WrappedRunFactory(updated_at=naive_now - timedelta(minutes=1))  # ready
+    w.WrappedRunFactory(failed_stage="email_send", updated_at=naive_now - timedelta(days=3))  # outside 24 h
+    html = panel_html(client_for("viewer").get(reverse("admin:index")).content.decode(), "wrapped", "runs")
+    text = text_of(html)
+    assert "1 Ready 1 Fetching watch history 1 Running analysis 1 Email pending/failed 0 Pending (unknown)" in text
+    assert "1 failed, last hour 2 failed, last 24 h 1 pending with no update for 30 min" in text
+    runs = reverse("admin:wrapped_wrappedrun_changelist")
+    assert f'href="{runs}?stage=analysis&amp;updated=day"' in html
+    assert f'href="{runs}?status__exact=failed&amp;updated=hour"' in html
+
+
+def test_queue_panel_shows_task_by_status_with_oldest_pending_age(client_for, naive_now):
+    w.AppJobFactory(task_name="email_send", status="pending", created_at=naive_now - timedelta(minutes=42))
+    w.AppJobFactory(task_name="email_send", status="failed")
+    w.AppJobFactory(task_name="watch_history", status="succeeded")  # not open: not shown
+    text = text_of(panel_html(client_for("viewer").get(reverse("admin:index")).content.decode(), "wrapped", "queue"))
+    assert "email_send 1 0 1 42 min" in text
+    assert "watch_history" not in text
+
+
+def test_posters_panel_shows_batches_in_progress_and_todays_failures(client_for):
+    now = datetime.now(UTC)
+    batch = p.BatchJobFactory(status="processing", total_items=40, processed_items=10, failure_count=3, created_at=now)
+    p.BatchJobFactory(status="completed")
+    for failure_type in ["timeout", "timeout", "render_error"]:
+        poster = p.GeneratedPosterFactory(job=batch, status="failed", created_at=now)
+        p.PosterFailureDetailFactory(job=batch, poster=poster, failure_type=failure_type, created_at=now)
+    p.GeneratedPosterFactory(job=batch, status="completed", created_at=now)
+    html = panel_html(client_for("viewer").get(reverse("admin:index")).content.decode(), "posters", "batches")
+    text = text_of(html)
+    assert "4 posters today 75.0 % failed today (3)" in text
+    assert f"{batch.job_id} processing 10 / 40 3" in text
+    assert '<progress class="dash-progress" max="40" value="10">' in html
+    assert "timeout 2 render_error 1" in text
+
+
+def test_publishing_panels_show_the_stats_api_figures(client_for):
+    pub.PublishLogFactory(status="failed")
+    pub.PublishLogFactory(status="pending")
+    html = client_for("viewer").get(reverse("admin:index")).content.decode()
+    assert "0 processing 0 published 1 failed" in text_of(panel_html(html, "publishing", "queue"))
+    assert "50 % queue saturation" in text_of(panel_html(html, "publishing", "orchestrator"))
+
+
+def test_every_panel_is_one_query_and_then_served_from_cache(client_for, django_user_model):
+    user = client_for("admin") and django_user_model.objects.get(username="admin-user")
+    for panel in all_panels():
+        cache.clear()
+        alias = "default" if panel.source == "backoffice" else panel.source
+        with CaptureQueriesContext(connections[alias]) as queries:
+            state = panel_state(panel, user)
+        assert state["down"] is None, panel.key
+        assert len(queries) == 1, (panel.key, [q["sql"][:60] for q in queries.captured_queries])
+        with CaptureQueriesContext(connections[alias]) as queries:
+            panel_state(panel, user)
+        assert len(queries) == 0, panel.key
+
+
+def test_a_source_that_is_down_leaves_the_other_panels_working(client_for):
+    w.WrappedRunFactory(failed_stage="email_send")
+    connection = connections["posters"]
+    real_name = connection.settings_dict["NAME"]
+    connection.close()
+    connection.settings_dict["NAME"] = "no_such_database_here"
+    try:
+        response = client_for("viewer").get(reverse("admin:index"))
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = real_name
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Posters is down." in text_of(panel_html(html, "posters", "batches"))
+    assert "Posters is down." not in text_of(panel_html(html, "wrapped", "runs"))
+    assert "1 Email pending/failed" in text_of(panel_html(html, "wrapped", "runs"))
+
+
+def test_a_panel_refreshes_alone_and_stops_polling_for_who_may_not_see_it(client, client_for, django_user_model):
+    viewer = client_for("viewer")
+    url = reverse("admin:dashboard_panel", args=["wrapped", "queue"])
+    response = viewer.get(url, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert 'id="panel-wrapped-queue"' in response.content.decode()
+    assert viewer.get(reverse("admin:dashboard_panel", args=["wrapped", "nope"])).status_code == 404
+    roleless = django_user_model.objects.create_user("nobody", password="x-Long-Passphrase-1", is_staff=True)
+    client.force_login(roleless)
+    assert client.get(url).status_code == 286
+
+
+def test_my_actions_panel_lists_my_own_recent_actions(client_for, django_user_model):
+    from backoffice.audit.models import ActionRecord
+
+    operator = client_for("operator")
+    me = django_user_model.objects.get(username="operator-user")
+    ActionRecord.objects.create(
+        user=me,
+        username=me.username,
+        source="wrapped",
+        action="retry_run",
+        target_key="run-42",
+        method="POST",
+        path="/admin/wrapped/runs/run-42/retry",
+        outcome="ok",
+    )
+    ActionRecord.objects.create(
+        username="someone-else",
+        source="wrapped",
+        action="retry_run",
+        target_key="run-43",
+        method="POST",
+        path="/admin/wrapped/runs/run-43/retry",
+        outcome="timeout",
+    )
+    text = text_of(panel_html(operator.get(reverse("admin:index")).content.decode(), "backoffice", "my_actions"))
+    assert "wrapped retry_run run-42 OK" in text
+    assert "run-43" not in text
