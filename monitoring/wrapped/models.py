@@ -241,4 +241,6 @@ RECOMMENDED_INDEXES = [
     ("app_auth_jobs", "updated_at DESC, archive_job_id DESC", "bo_auth_updated_at_id"),
     ("device_emails", "updated_at DESC, device_id DESC", "bo_device_emails_updated_at"),
     ("app_users", "created_at DESC, app_user_id DESC", "bo_users_created_at"),
+    # Find anything: a TikTok username pasted by support.
+    ("app_users", "platform_username", "bo_users_platform_username"),
 ]
