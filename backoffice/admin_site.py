@@ -53,14 +53,17 @@ class BackofficeAdminSite(admin.AdminSite):
 
     def get_urls(self):
         from backoffice.dashboard import panel_view
-        from backoffice.find_views import find_view
+        from backoffice.find_views import find_view, timeline_view
 
         tool_urls = [path(t.route, self.admin_view(t.view), name=t.name) for t in self.tools]
         panel_url = path(
             "dashboard/panel/<slug:source>/<slug:name>/", self.admin_view(panel_view), name="dashboard_panel"
         )
-        find_url = path("find/", self.admin_view(find_view), name="find")
-        return [*tool_urls, panel_url, find_url, *super().get_urls()]
+        people = [
+            path("find/", self.admin_view(find_view), name="find"),
+            path("timeline/", self.admin_view(timeline_view), name="timeline"),
+        ]
+        return [*tool_urls, panel_url, *people, *super().get_urls()]
 
     def tools_for(self, request, source: str | None = None) -> list[dict]:
         return [
