@@ -38,6 +38,14 @@ PASSWORD = "browser-journey-pass-7f3c"
 DEFAULT_TIMEOUT_MS = 10_000
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", f"browser: drives chromium through Playwright; {SKIP_VARIABLE}=1 skips")
+    # pytest-playwright 0.10 declares its base_url fixture on a class.
+    config.addinivalue_line(
+        "filterwarnings", "ignore:Session-scoped fixtures defined as instance methods:pytest.PytestRemovedIn10Warning"
+    )
+
+
 def _is_browser_test(item) -> bool:
     return BROWSER_DIR in Path(str(item.path)).parents
 

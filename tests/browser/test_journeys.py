@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 
 RUNS = "/admin/wrapped/wrappedrun/"
 FIND_PERSON = "/admin/wrapped/find-person/"
+AUDIT = "/admin/audit/actionrecord/"
 
 
 def a_person(email: str, run_id: str, **run_values):
@@ -73,7 +74,10 @@ def test_operator_finds_a_person_retries_a_stage_and_the_audit_shows_it(open_as,
     calls = fake_wrapped_api.requests_to("/retry-analysis")
     assert [(c.method, c.path) for c in calls] == [("POST", f"/admin/test/runs/{run.id}/retry-analysis")]
 
-    # The audit log is the admin's: the call is there, with the operator's name and the answer.
+    # The audit log is the admin's (the operator is refused it): the call is there, with the
+    # operator's name and the service's answer.
+    page.goto(AUDIT)
+    expect(page.locator("body")).to_contain_text("403")
     admin_page = open_as("admin")
     admin_page.goto(f"{RUNS}{run.id}/change/")
     admin_page.get_by_role("link", name="Actions on this run").click()
@@ -81,7 +85,7 @@ def test_operator_finds_a_person_retries_a_stage_and_the_audit_shows_it(open_as,
     expect(rows).to_have_count(1)
     for text in ("operator-browser", "retry_analysis", run.id, "200", "OK"):
         expect(rows.first).to_contain_text(text)
-    browsing.assert_clean()
+    browsing.assert_clean(expected_failures=(f"403 GET {page.url}",))
 
 
 def test_viewer_sees_masked_emails_and_no_actions(open_as, browsing, fake_wrapped_api):
