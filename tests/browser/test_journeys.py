@@ -147,7 +147,7 @@ def test_live_panel_shows_a_run_the_service_changed(open_as, browsing, fake_wrap
 
     changed = panel.locator(".live-changes tr.live-row")
     expect(changed).to_have_count(1, timeout=12_000)  # the next poll, at most 5 s later
-    expect(changed).to_contain_text(run.id)
+    expect(changed.get_by_role("link", name=run.id)).to_have_attribute("href", f"{RUNS}{run.id}/change/")
     expect(changed).to_contain_text("pending")
     expect(panel).not_to_contain_text(quiet.id)
     browsing.assert_clean()
