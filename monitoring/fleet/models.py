@@ -214,6 +214,7 @@ class EventCategory(models.TextChoices):
 
 
 def _fk(to, related_name, **kwargs):
+    """related_name "+" where no page lists the rows of the other side (no index is implied)."""
     return models.ForeignKey(to, on_delete=models.DO_NOTHING, db_constraint=False, related_name=related_name, **kwargs)
 
 
@@ -245,7 +246,7 @@ class Proxy(models.Model):
     geo_country = models.TextField(null=True, blank=True)
     geo_region = models.TextField(null=True, blank=True)
     geo_city = models.TextField(null=True, blank=True)
-    assigned_device = _fk("Device", "assigned_proxies", null=True)  # no FK in the service
+    assigned_device = _fk("Device", "+", null=True)  # no FK in the service
     ip_reputation_score = models.DecimalField(max_digits=4, decimal_places=2, null=True)
     last_health_check = models.DateTimeField(null=True)
     is_healthy = models.BooleanField()
@@ -268,7 +269,7 @@ class Device(models.Model):
     udid = models.TextField(unique=True, verbose_name="UDID")
     ios_version = models.TextField(verbose_name="iOS version")
     wda_port = models.IntegerField(null=True, verbose_name="WDA port")
-    current_proxy = _fk(Proxy, "current_devices", null=True)
+    current_proxy = _fk(Proxy, "+", null=True)
     status = models.CharField(max_length=20, choices=DeviceStatus.choices)
     connected_since = models.DateTimeField(null=True)
     battery_level = models.SmallIntegerField(null=True)
@@ -290,9 +291,9 @@ class Account(models.Model):
     username = models.TextField()
     display_name = models.TextField(null=True, blank=True)
     # email_enc, password_enc, phone_number_enc, totp_secret_enc: secret, not mapped
-    proxy = _fk(Proxy, "accounts", null=True)
+    proxy = _fk(Proxy, "+", null=True)
     device = _fk(Device, "accounts", null=True)
-    niche = _fk(Niche, "accounts", null=True)
+    niche = _fk(Niche, "+", null=True)
     current_state = models.CharField(max_length=20, choices=AccountState.choices)
     warming_day_count = models.IntegerField()
     followers = models.IntegerField()
@@ -346,7 +347,7 @@ class Hook(models.Model):
     hook_category = models.CharField(max_length=30, choices=HookCategory.choices)
     emotional_tone = models.TextField(null=True, blank=True)
     platform = models.CharField(max_length=20, choices=Platform.choices, null=True)
-    niche = _fk(Niche, "hooks", null=True)
+    niche = _fk(Niche, "+", null=True)
     times_used = models.IntegerField()
     avg_3s_retention = models.DecimalField(max_digits=5, decimal_places=4, null=True)
     avg_engagement_rate = models.DecimalField(max_digits=5, decimal_places=4, null=True)
@@ -367,10 +368,10 @@ class Hook(models.Model):
 
 class Content(models.Model):
     id = models.UUIDField(primary_key=True)
-    niche = _fk(Niche, "content")
+    niche = _fk(Niche, "+")
     topic = models.TextField()
     script_text = models.TextField(null=True, blank=True)
-    hook = _fk(Hook, "content", null=True)
+    hook = _fk(Hook, "+", null=True)
     content_format = models.CharField(max_length=20, choices=ContentFormat.choices)
     production_status = models.CharField(max_length=20, choices=ProductionStatus.choices)
     quality_score = models.DecimalField(max_digits=4, decimal_places=2, null=True)
@@ -466,7 +467,7 @@ class TrendingTopic(models.Model):
     detected_at = models.DateTimeField()
     peak_at = models.DateTimeField(null=True)
     trend_score = models.DecimalField(max_digits=12, decimal_places=2, null=True)
-    niche = _fk(Niche, "trending_topics", null=True)
+    niche = _fk(Niche, "+", null=True)
     is_active = models.BooleanField()
 
     class Meta:

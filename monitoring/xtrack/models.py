@@ -119,7 +119,7 @@ class Job(models.Model):
     is_active = models.BooleanField(null=True)
     status = models.CharField(max_length=20, choices=JobStatus.choices)
     notification_target = models.ForeignKey(
-        NotificationTarget, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="jobs"
+        NotificationTarget, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     created_at = models.DateTimeField(null=True)
     last_run = models.DateTimeField(null=True)
