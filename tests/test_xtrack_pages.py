@@ -1,4 +1,7 @@
-"""XTrack pages: every list and detail opens, exact search, masked emails, no secrets, bounded queries."""
+"""XTrack pages: every list and detail opens, exact search, masked emails, no secrets, bounded queries.
+
+job_notification_targets has a composite key: no page of its own, a bounded table in the job page.
+"""
 
 from __future__ import annotations
 
@@ -29,8 +32,10 @@ from tests.factories.xtrack import (
     JobFactory,
     JobNotificationTargetFactory,
     NotificationBindTokenFactory,
+    NotificationTargetFactory,
     PlaygroundSummaryFactory,
     SummaryFactory,
+    TelegramTargetFactory,
     UserFactory,
     VerificationCodeFactory,
 )
@@ -39,7 +44,6 @@ MODELS = [
     User,
     NotificationTarget,
     Job,
-    JobNotificationTarget,
     JobExecution,
     Summary,
     NotificationBindToken,
@@ -71,12 +75,12 @@ def rows():
     summary = SummaryFactory(job=job, execution=execution)
     playground = PlaygroundSummaryFactory(x_username="sama")
     token = NotificationBindTokenFactory(user=user, token="bindtok-VERYSECRET-42")
-    code = VerificationCodeFactory(user=user, email=EMAIL, code="918273")
+    code = VerificationCodeFactory(email=EMAIL, code="918273")
     return {
         User: user,
         NotificationTarget: link.notification_target,
         Job: job,
-        JobNotificationTarget: link,
+        "link": link,
         JobExecution: execution,
         Summary: summary,
         NotificationBindToken: token,
@@ -101,7 +105,7 @@ def test_changelist_and_detail_open_for_viewer_without_secrets(viewer, rows, mod
 
 
 def test_secret_columns_are_not_mapped():
-    for model in MODELS:
+    for model in [*MODELS, JobNotificationTarget]:
         columns = {f.column for f in model._meta.concrete_fields}
         assert not columns & set(SECRET_COLUMNS.get(model._meta.db_table, []))
 
@@ -127,7 +131,10 @@ def test_search_by_each_identifier_kind(client_for, rows):
     other_job = JobFactory(x_username="paulg")
     # email (exact, whatever case the customer types)
     assert change(user) in _found(support, User, EMAIL)
-    assert change(user) in _found(support, User, EMAIL.lower()) or EMAIL.lower() != EMAIL
+    # a row stored lower-cased is found whatever case the customer types
+    lower = UserFactory(email="kim.reader@example.com")
+    assert change(lower) in _found(support, User, "Kim.Reader@Example.com")
+    assert change(lower) not in _found(support, User, EMAIL)
     assert change(job) in _found(support, Job, EMAIL)
     assert change(rows[VerificationCode]) in _found(support, VerificationCode, EMAIL)
     # int ids
@@ -205,11 +212,17 @@ def test_generate_fills_every_table_and_pages_render(viewer):
     seeding.dirty_aliases.add("xtrack")  # the fixture truncates after the test
     with seeding.connect("xtrack") as conn:
         counts = demo.generate(conn, scale=0.2)
-    assert set(counts) == {m._meta.db_table for m in MODELS}
+    assert set(counts) == {m._meta.db_table for m in [*MODELS, JobNotificationTarget]}
     assert all(n > 0 for n in counts.values()), counts
     assert set(JobExecution.objects.values_list("status", flat=True).distinct()) == {"RUNNING", "COMPLETED", "FAILED"}
     assert set(User.objects.values_list("status", flat=True).distinct()) == {"UNVERIFIED", "ACTIVE", "SUSPENDED"}
     assert Summary.objects.filter(is_playground=True).exists()
+    assert set(VerificationCode.objects.values_list("code_type", flat=True).distinct()) == {
+        "EMAIL_VERIFICATION",
+        "PASSWORD_RESET",
+        "EMAIL_CHANGE",
+    }
+    assert JobNotificationTarget.objects.exists()
     for model in MODELS:
         assert viewer.get(changelist(model)).status_code == 200
         assert viewer.get(change(model.objects.order_by("pk").first())).status_code == 200
@@ -217,3 +230,119 @@ def test_generate_fills_every_table_and_pages_render(viewer):
     assert UserFactory().pk > counts["users"]
     with seeding.connect("xtrack") as conn:
         assert demo.generate(conn, scale=0.2) == dict.fromkeys(counts, 0)
+
+
+def test_job_notification_targets_have_no_page_but_show_in_the_job(client_for, rows):
+    assert JobNotificationTarget not in admin.site._registry
+    job = rows[Job]
+    telegram = TelegramTargetFactory(user=job.user, destination="310555123")
+    JobNotificationTargetFactory(job=job, notification_target=telegram)
+    viewer, support = client_for("viewer"), client_for("support")
+    with CaptureQueriesContext(connections["xtrack"]) as ctx:
+        page = viewer.get(change(job)).content.decode()
+    link_sql = [q["sql"] for q in ctx.captured_queries if 'FROM "job_notification_targets"' in q["sql"]]
+    assert len(link_sql) == 1 and "LIMIT 50" in link_sql[0]
+    section = page.split("Notification targets (last 50)", 1)[1]
+    assert change(rows[NotificationTarget]) in section and change(telegram) in section
+    assert MASKED in section and EMAIL not in page  # the email destination is masked for a viewer
+    assert "TELEGRAM" in section
+    assert EMAIL in support.get(change(job)).content.decode()
+
+
+def test_user_detail_lists_targets_with_destination(client_for, rows):
+    user = rows[User]
+    telegram = TelegramTargetFactory(user=user, destination="310999888")
+    page = client_for("support").get(change(user)).content.decode()
+    assert change(telegram) in page and "310999888" in page
+    assert change(rows[NotificationTarget]) in page and EMAIL in page
+
+
+@pytest.fixture
+def null_rows():
+    """Rows with every nullable column NULL, as the service leaves them."""
+    user = UserFactory(name=None, created_at=None, updated_at=None, last_login_at=None, status="UNVERIFIED")
+    target = NotificationTargetFactory(user=user, meta=None, created_at=None, is_default=False)
+    job = JobFactory(
+        user=None,
+        topics=None,
+        email=None,
+        is_active=None,
+        notification_target=None,
+        created_at=None,
+        last_run=None,
+        updated_at=None,
+        x_username="nulljob",
+    )
+    execution = JobExecutionFactory(
+        job=job, status="RUNNING", started_at=None, completed_at=None, tweets_fetched=None, created_at=None
+    )
+    summary = SummaryFactory(
+        job=None,
+        execution=None,
+        x_username=None,
+        topics=None,
+        hours_back=None,
+        tweets_count=None,
+        raw_data=None,
+        created_at=None,
+        content="NULL-ROW-SUMMARY",
+    )
+    token = NotificationBindTokenFactory(user=user, created_at=None, used=True)
+    code = VerificationCodeFactory(email="nulls@example.com", used=None, created_at=None, code_type="PASSWORD_RESET")
+    return {
+        User: user,
+        NotificationTarget: target,
+        Job: job,
+        JobExecution: execution,
+        Summary: summary,
+        NotificationBindToken: token,
+        VerificationCode: code,
+    }
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_every_page_opens_for_admin_with_null_rows(client_for, rows, null_rows, model):
+    client = client_for("admin")
+    listing = client.get(changelist(model))
+    assert listing.status_code == 200
+    html = listing.content.decode()
+    assert change(rows[model]) in html and change(null_rows[model]) in html
+    for obj in (rows[model], null_rows[model]):
+        response = client.get(change(obj))
+        assert response.status_code == 200, obj
+        assert str(obj.pk) in response.content.decode()
+
+
+def test_null_rows_show_what_the_table_holds(client_for, null_rows):
+    client = client_for("admin")
+    job_page = client.get(change(null_rows[Job])).content.decode()
+    assert "nulljob" in job_page and change(null_rows[JobExecution]) in job_page
+    summary_page = client.get(change(null_rows[Summary])).content.decode()
+    assert "NULL-ROW-SUMMARY" in summary_page
+    code_page = client.get(change(null_rows[VerificationCode])).content.decode()
+    assert "nulls@example.com" in code_page and "Password Reset" in code_page
+    listing = client.get(changelist(Summary), {"is_playground__exact": "0"}).content.decode()
+    assert change(null_rows[Summary]) in listing
+
+
+def test_verification_code_filters_by_type_and_used(viewer, rows, null_rows):
+    reset, signup = null_rows[VerificationCode], rows[VerificationCode]
+    page = viewer.get(changelist(VerificationCode), {"code_type": "PASSWORD_RESET"}).content.decode()
+    assert change(reset) in page and change(signup) not in page
+    page = viewer.get(changelist(VerificationCode), {"used__exact": "0"}).content.decode()
+    assert change(signup) in page and change(reset) not in page
+
+
+def test_bind_token_shows_used_flag(viewer, rows, null_rows):
+    used, fresh = null_rows[NotificationBindToken], rows[NotificationBindToken]
+    page = viewer.get(changelist(NotificationBindToken), {"used__exact": "1"}).content.decode()
+    assert change(used) in page and change(fresh) not in page
+
+
+def test_hot_indexes_exist_in_schema_and_recommended_ones_do_not():
+    from monitoring.xtrack.models import HOT_INDEXES, RECOMMENDED_INDEXES
+
+    with seeding.connect("xtrack") as conn:
+        names = {row[0] for row in conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")}
+    assert [name for _t, _c, name in HOT_INDEXES if name not in names] == []
+    assert [name for _t, _c, name in RECOMMENDED_INDEXES if name in names] == []

@@ -1,7 +1,8 @@
 """Read-only admin pages for the fleet source.
 
-activity_log, metric_snapshots and account_health_snapshots have no primary key upstream: they
-have no pages of their own and are shown, bounded, inside the account / distribution pages.
+activity_log, metric_snapshots and account_health_snapshots have no key in the service, and
+niche_subreddit_map's key is composite: they have no pages of their own and are shown, bounded,
+inside the account / distribution / niche pages.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.utils.html import format_html
 
 from backoffice.admin_base import SourceModelAdmin
-from backoffice.display import json_block, status_badge
+from backoffice.display import json_block, status_badge, text_block
 from backoffice.filters import DefaultChoiceFilter
 from monitoring.fleet import queries
 from monitoring.fleet.models import (
@@ -23,7 +24,6 @@ from monitoring.fleet.models import (
     Distribution,
     Hook,
     Niche,
-    NicheSubredditMap,
     Proxy,
     SystemEvent,
     TrendingTopic,
@@ -87,30 +87,92 @@ class NicheAdmin(FleetAdmin):
     list_filter = ("tier", "status")
     ordering = ("slug",)
     identifier_fields = {"id": "uuid", "slug": "text"}
-    fieldsets = ((None, {"fields": ("id", "name", "slug", "tier", "status", "created_at", "updated_at")}),)
+    fieldsets = (
+        (None, {"fields": ("id", "name", "slug", "tier", "status", "created_at", "updated_at")}),
+        ("Configuration", {"fields": ("config_text",)}),
+        ("Subreddits", {"fields": ("niche_subreddits",)}),
+    )
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj):
         return status_badge(obj.status)
 
+    @admin.display(description="config (YAML)")
+    def config_text(self, obj):
+        return text_block(obj.config_yaml)
+
+    @admin.display(description="subreddits")
+    def niche_subreddits(self, obj):
+        return related_table(
+            ["subreddit", "min karma", "min age (days)", "posting limit", "automod rules", "active"],
+            [
+                [
+                    format_html("r/{}", m.subreddit_name),
+                    m.min_karma_required,
+                    m.min_account_age_days,
+                    m.posting_frequency_limit or "—",
+                    json_block(m.automod_rules_json) if m.automod_rules_json is not None else "—",
+                    "yes" if m.is_active else "no",
+                ]
+                for m in queries.niche_subreddits(obj.pk)
+            ],
+            note=f"At most {queries.SUBREDDITS_LIMIT}.",
+        )
+
 
 @admin.register(Proxy)
 class ProxyAdmin(FleetAdmin):
-    list_display = ("host", "port", "provider", "type", "geo_country", "is_healthy", "assigned_device_name")
-    list_columns = ("id", "host", "port", "provider", "type", "geo_country", "is_healthy", "assigned_device__name")
+    list_display = (
+        "host",
+        "port",
+        "provider",
+        "type",
+        "geo_country",
+        "ip_reputation_score",
+        "is_healthy",
+        "last_health_check",
+        "assigned_device_name",
+    )
+    list_columns = (
+        "id",
+        "host",
+        "port",
+        "provider",
+        "type",
+        "geo_country",
+        "ip_reputation_score",
+        "is_healthy",
+        "last_health_check",
+        "assigned_device__name",
+        "assigned_device__udid",
+    )
     list_select_related = ("assigned_device",)
     list_filter = ("type", "is_healthy")
     ordering = ("provider", "host")
     identifier_fields = {"id": "uuid", "host": "text"}
     fieldsets = (
-        (None, {"fields": ("id", "provider", "type", "host", "port", "is_healthy", "last_health_check_at")}),
+        (
+            None,
+            {
+                "fields": (
+                    "id",
+                    "provider",
+                    "type",
+                    "host",
+                    "port",
+                    "is_healthy",
+                    "last_health_check",
+                    "ip_reputation_score",
+                )
+            },
+        ),
         ("Location", {"fields": ("geo_country", "geo_region", "geo_city", "assigned_device")}),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
 
     @admin.display(description="assigned device")
     def assigned_device_name(self, obj):
-        return obj.assigned_device.name if obj.assigned_device_id else "—"
+        return str(obj.assigned_device) if obj.assigned_device_id and obj.assigned_device else "—"
 
 
 @admin.register(Device)
@@ -198,6 +260,7 @@ class AccountAdmin(FleetAdmin):
         "current_state",
         "niche__name",
         "device__name",
+        "device__udid",
         "followers",
         "warming_day_count",
         "last_activity_at",
@@ -231,7 +294,7 @@ class AccountAdmin(FleetAdmin):
 
     @admin.display(description="device")
     def device_name(self, obj):
-        return obj.device.name if obj.device_id else "—"
+        return str(obj.device) if obj.device_id and obj.device else "—"
 
     @admin.display(description="distributions")
     def account_distributions(self, obj):
@@ -282,15 +345,29 @@ class AccountAdmin(FleetAdmin):
     def account_health(self, obj):
         rows = queries.latest_health(obj.pk)
         return related_table(
-            ["time", "state", "followers", "avg views", "engagement", "health", "shadowbanned"],
+            [
+                "time",
+                "followers",
+                "following",
+                "reach",
+                "engagement",
+                "completion",
+                "growth 7d",
+                "blocks 24h",
+                "removals 7d",
+                "shadowbanned",
+            ],
             [
                 [
                     _dt(h.time),
-                    status_badge(h.state),
                     h.followers,
-                    _num(h.avg_views),
+                    h.following,
+                    _num(h.reach_rate, 4),
                     _num(h.engagement_rate, 4),
-                    _num(h.health_score),
+                    _num(h.avg_completion_rate, 4),
+                    _num(h.growth_rate_7d, 4),
+                    h.action_blocks_24h,
+                    h.content_removals_7d,
                     "yes" if h.is_shadowbanned else "no",
                 ]
                 for h in rows
@@ -301,6 +378,25 @@ class AccountAdmin(FleetAdmin):
     @admin.display(description="events")
     def account_events(self, obj):
         return _events_table(queries.recent_events(account_id=obj.pk))
+
+
+def _flags_table(flags) -> str:
+    return related_table(
+        ["flag", "type", "platform", "detail", "distribution", "resolved", "flagged"],
+        [
+            [
+                admin_link("contentflag", f.pk),
+                f.flag_type,
+                f.platform or "—",
+                (f.detail_text or "")[:120],
+                admin_link("distribution", f.distribution_id) if f.distribution_id else "—",
+                "yes" if f.resolved else "no",
+                _dt(f.flagged_at),
+            ]
+            for f in flags
+        ],
+        note=f"Latest {queries.ASSETS_LIMIT}.",
+    )
 
 
 def _num(value, digits: int = 2) -> str:
@@ -345,6 +441,7 @@ class SystemEventAdmin(FleetAdmin):
         "category",
         "event_type",
         "device__name",
+        "device__udid",
         "account__username",
         "message",
         "resolved",
@@ -366,11 +463,11 @@ class SystemEventAdmin(FleetAdmin):
 
     @admin.display(description="device")
     def device_name(self, obj):
-        return obj.device.name if obj.device_id else "—"
+        return str(obj.device) if obj.device_id and obj.device else "—"
 
     @admin.display(description="account")
     def account_name(self, obj):
-        return obj.account.username if obj.account_id else "—"
+        return obj.account.username if obj.account_id and obj.account else "—"
 
     @admin.display(description="message")
     def short_message(self, obj):
@@ -430,7 +527,7 @@ class ContentAdmin(FleetAdmin):
         "cost_usd",
         "created_at",
     )
-    # No script_json / file_paths / script_text on the list.
+    # No file_paths / script_text on the list.
     list_columns = (
         "id",
         "topic",
@@ -451,7 +548,7 @@ class ContentAdmin(FleetAdmin):
             "Production",
             {"fields": ("quality_score", "cost_usd", "duration_seconds", "temporal_workflow_id", "source_reddit_url")},
         ),
-        ("Script", {"fields": ("script_text", "script_json_block")}),
+        ("Script", {"fields": ("script_text",)}),
         ("Files", {"fields": ("file_paths_block",)}),
         ("Assets", {"fields": ("content_assets",)}),
         ("Flags", {"fields": ("content_flags",)}),
@@ -471,10 +568,6 @@ class ContentAdmin(FleetAdmin):
     def status_badge(self, obj):
         return status_badge(obj.production_status)
 
-    @admin.display(description="script (JSON)")
-    def script_json_block(self, obj):
-        return json_block(obj.script_json)
-
     @admin.display(description="file paths")
     def file_paths_block(self, obj):
         return json_block(obj.file_paths)
@@ -482,12 +575,12 @@ class ContentAdmin(FleetAdmin):
     @admin.display(description="assets")
     def content_assets(self, obj):
         return related_table(
-            ["asset", "type", "provider", "file", "duration", "cost"],
+            ["asset", "type", "model", "file", "duration", "cost"],
             [
                 [
                     admin_link("contentasset", a.pk),
                     a.asset_type,
-                    a.provider,
+                    a.model_used,
                     a.file_path,
                     _num(a.duration_seconds),
                     a.cost_usd,
@@ -499,21 +592,7 @@ class ContentAdmin(FleetAdmin):
 
     @admin.display(description="flags")
     def content_flags(self, obj):
-        return related_table(
-            ["flag", "type", "reason", "by", "resolved", "created"],
-            [
-                [
-                    admin_link("contentflag", f.pk),
-                    f.flag_type,
-                    f.reason,
-                    f.flagged_by,
-                    "yes" if f.resolved else "no",
-                    _dt(f.created_at),
-                ]
-                for f in queries.content_flags(obj.pk)
-            ],
-            note=f"At most {queries.ASSETS_LIMIT}.",
-        )
+        return _flags_table(queries.content_flags(content_id=obj.pk))
 
     @admin.display(description="distributions")
     def content_distributions(self, obj):
@@ -522,12 +601,13 @@ class ContentAdmin(FleetAdmin):
 
 @admin.register(ContentAsset)
 class ContentAssetAdmin(FleetAdmin):
-    list_display = ("id", "content_link", "asset_type", "provider", "duration_seconds", "cost_usd", "created_at")
-    list_columns = ("id", "content_id", "asset_type", "provider", "duration_seconds", "cost_usd", "created_at")
+    list_display = ("id", "content_link", "asset_type", "model_used", "duration_seconds", "cost_usd", "created_at")
+    list_columns = ("id", "content_id", "asset_type", "model_used", "duration_seconds", "cost_usd", "created_at")
+    list_filter = ("asset_type", "model_used")
     ordering = ("-created_at",)
     identifier_fields = {"id": "uuid", "content": "uuid"}
     fieldsets = (
-        (None, {"fields": ("id", "content", "asset_type", "provider", "file_path", "url")}),
+        (None, {"fields": ("id", "content", "asset_type", "model_used", "file_path")}),
         ("Details", {"fields": ("duration_seconds", "cost_usd", "metadata_block", "created_at")}),
     )
 
@@ -537,26 +617,51 @@ class ContentAssetAdmin(FleetAdmin):
 
     @admin.display(description="metadata")
     def metadata_block(self, obj):
-        return json_block(obj.metadata)
+        return json_block(obj.metadata_json)
 
 
 @admin.register(ContentFlag)
 class ContentFlagAdmin(FleetAdmin):
-    list_display = ("id", "content_link", "flag_type", "flagged_by", "resolved", "created_at")
-    list_columns = ("id", "content_id", "flag_type", "flagged_by", "resolved", "created_at")
-    list_filter = ("flag_type", "resolved")
-    ordering = ("-created_at",)
-    identifier_fields = {"id": "uuid", "content": "uuid"}
+    list_display = (
+        "id",
+        "content_link",
+        "distribution_link",
+        "flag_type",
+        "platform",
+        "short_detail",
+        "resolved",
+        "flagged_at",
+    )
+    list_columns = (
+        "id",
+        "content_id",
+        "distribution_id",
+        "flag_type",
+        "platform",
+        "detail_text",
+        "resolved",
+        "flagged_at",
+    )
+    list_filter = ("flag_type", "resolved", "platform")
+    ordering = ("-flagged_at",)
+    identifier_fields = {"id": "uuid", "content": "uuid", "distribution": "uuid"}
     fieldsets = (
-        (
-            None,
-            {"fields": ("id", "content", "flag_type", "reason", "flagged_by", "resolved", "resolved_at", "created_at")},
-        ),
+        (None, {"fields": ("id", "content", "distribution", "flag_type", "platform", "detail_text")}),
+        ("Resolution", {"fields": ("resolved", "flagged_at", "resolved_at")}),
     )
 
     @admin.display(description="content")
     def content_link(self, obj):
-        return admin_link("content", obj.content_id)
+        return admin_link("content", obj.content_id) if obj.content_id else "—"
+
+    @admin.display(description="distribution")
+    def distribution_link(self, obj):
+        return admin_link("distribution", obj.distribution_id) if obj.distribution_id else "—"
+
+    @admin.display(description="detail")
+    def short_detail(self, obj):
+        text = obj.detail_text or ""
+        return text if len(text) <= 100 else text[:100] + "…"
 
 
 @admin.register(Distribution)
@@ -603,13 +708,14 @@ class DistributionAdmin(FleetAdmin):
             },
         ),
         ("Errors", {"fields": ("error_message", "retry_count")}),
+        ("Flags", {"fields": ("distribution_flags",)}),
         ("Latest metrics", {"fields": ("snapshots",)}),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
 
     @admin.display(description="account")
     def account_name(self, obj):
-        return obj.account.username if obj.account_id else "—"
+        return obj.account.username if obj.account_id and obj.account else "—"
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj):
@@ -618,6 +724,10 @@ class DistributionAdmin(FleetAdmin):
     @admin.display(description="hashtags")
     def hashtag_list(self, obj):
         return " ".join(f"#{tag}" for tag in obj.hashtags or []) or "—"
+
+    @admin.display(description="flags")
+    def distribution_flags(self, obj):
+        return _flags_table(queries.content_flags(distribution_id=obj.pk))
 
     @admin.display(description="metric snapshots")
     def snapshots(self, obj):
@@ -647,49 +757,42 @@ class DistributionAdmin(FleetAdmin):
 class TrendingTopicAdmin(FleetAdmin):
     list_display = (
         "topic",
+        "hashtag",
+        "platform",
         "niche_name",
-        "source",
         "trend_score",
-        "overperformance_ratio",
         "is_active",
-        "discovered_at",
+        "detected_at",
+        "peak_at",
     )
     list_columns = (
         "id",
-        "topic",
+        "topic_text",
+        "hashtag",
+        "sound_id",
+        "platform",
         "niche__name",
-        "source",
         "trend_score",
-        "overperformance_ratio",
         "is_active",
-        "discovered_at",
+        "detected_at",
+        "peak_at",
     )
     list_select_related = ("niche",)
-    list_filter = ("is_active",)
-    ordering = ("-discovered_at",)
-    identifier_fields = {"id": "uuid"}
+    list_filter = ("platform", "is_active")
+    ordering = ("-detected_at",)
+    identifier_fields = {"id": "uuid", "hashtag": "text"}
     fieldsets = (
-        (
-            None,
-            {
-                "fields": (
-                    "id",
-                    "topic",
-                    "niche",
-                    "source",
-                    "source_url",
-                    "trend_score",
-                    "overperformance_ratio",
-                    "is_active",
-                    "discovered_at",
-                )
-            },
-        ),
+        (None, {"fields": ("id", "platform", "topic_text", "hashtag", "sound_id", "niche", "is_active")}),
+        ("Trend", {"fields": ("trend_score", "detected_at", "peak_at")}),
     )
+
+    @admin.display(description="topic")
+    def topic(self, obj):
+        return str(obj)
 
     @admin.display(description="niche")
     def niche_name(self, obj):
-        return obj.niche.name if obj.niche_id else "—"
+        return obj.niche.name if obj.niche_id and obj.niche else "—"
 
 
 @admin.register(WarmingProgress)
@@ -720,7 +823,7 @@ class WarmingProgressAdmin(FleetAdmin):
     ordering = ("-recorded_at",)
     identifier_fields = {"id": "uuid", "account": "uuid"}
     fieldsets = (
-        (None, {"fields": ("id", "account", "phase", "day_in_phase", "recorded_at", "graduated_at")}),
+        (None, {"fields": ("id", "account", "phase", "day_in_phase", "recorded_at", "graduated_at", "created_at")}),
         ("Counts", {"fields": ("likes_given", "comments_made", "posts_created", "views_received", "follows_given")}),
         ("Metrics", {"fields": ("metrics_block",)}),
     )
@@ -732,22 +835,3 @@ class WarmingProgressAdmin(FleetAdmin):
     @admin.display(description="metrics")
     def metrics_block(self, obj):
         return json_block(obj.metrics_json)
-
-
-@admin.register(NicheSubredditMap)
-class NicheSubredditMapAdmin(FleetAdmin):
-    list_display = ("subreddit_name", "niche_name", "weight", "is_active", "created_at")
-    list_columns = ("id", "subreddit", "niche__name", "weight", "is_active", "created_at")
-    list_select_related = ("niche",)
-    list_filter = ("is_active",)
-    ordering = ("subreddit", "niche")
-    identifier_fields = {"id": "uuid", "subreddit": "text"}
-    fieldsets = ((None, {"fields": ("id", "niche", "subreddit", "weight", "is_active", "created_at")}),)
-
-    @admin.display(description="subreddit", ordering="subreddit")
-    def subreddit_name(self, obj):
-        return format_html("r/{}", obj.subreddit)
-
-    @admin.display(description="niche")
-    def niche_name(self, obj):
-        return obj.niche.name

@@ -15,6 +15,7 @@ from monitoring.fleet.models import (
     ContentFlag,
     Distribution,
     MetricSnapshot,
+    NicheSubredditMap,
     SystemEvent,
     WarmingProgress,
 )
@@ -28,13 +29,14 @@ SNAPSHOTS_LIMIT = 50
 HEALTH_LIMIT = 20
 ACCOUNTS_LIMIT = 50
 ASSETS_LIMIT = 50
+SUBREDDITS_LIMIT = 50
 
 
 def recent_activity(account_id, days: int = ACTIVITY_DAYS, limit: int = ACTIVITY_LIMIT) -> list[ActivityLog]:
     """The account's activity_log rows of the last `days` days, newest first, at most `limit`.
 
-    Bounded by the partition key (prunes to one or two monthly partitions) and served by
-    idx_activity_log_account_time (account_id, "timestamp" DESC).
+    Bounded by the partition key (prunes to one or two monthly partitions); the service has no
+    index on activity_log, check_sources recommends (account_id, "timestamp" DESC).
     """
     since = timezone.now() - timedelta(days=days)
     return list(
@@ -45,7 +47,7 @@ def recent_activity(account_id, days: int = ACTIVITY_DAYS, limit: int = ACTIVITY
 
 
 def latest_snapshots(distribution_id, limit: int = SNAPSHOTS_LIMIT) -> list[MetricSnapshot]:
-    """The distribution's latest metric snapshots (idx_metric_snapshots_distribution_time)."""
+    """The distribution's latest metric snapshots (idx_metrics_distribution_time)."""
     return list(
         MetricSnapshot.objects.filter(distribution_id=distribution_id)
         .defer("source_breakdown")
@@ -54,7 +56,8 @@ def latest_snapshots(distribution_id, limit: int = SNAPSHOTS_LIMIT) -> list[Metr
 
 
 def latest_health(account_id, limit: int = HEALTH_LIMIT) -> list[AccountHealthSnapshot]:
-    return list(AccountHealthSnapshot.objects.filter(account_id=account_id).defer("details").order_by("-time")[:limit])
+    """The account's latest health snapshots (idx_health_account_time)."""
+    return list(AccountHealthSnapshot.objects.filter(account_id=account_id).order_by("-time")[:limit])
 
 
 def recent_events(*, device_id=None, account_id=None, limit: int = EVENTS_LIMIT) -> list[SystemEvent]:
@@ -89,11 +92,23 @@ def device_accounts(device_id, limit: int = ACCOUNTS_LIMIT) -> list[Account]:
 
 
 def content_assets(content_id, limit: int = ASSETS_LIMIT) -> list[ContentAsset]:
-    return list(ContentAsset.objects.filter(content_id=content_id).defer("metadata").order_by("created_at")[:limit])
+    return list(
+        ContentAsset.objects.filter(content_id=content_id).defer("metadata_json").order_by("created_at")[:limit]
+    )
 
 
-def content_flags(content_id, limit: int = ASSETS_LIMIT) -> list[ContentFlag]:
-    return list(ContentFlag.objects.filter(content_id=content_id).order_by("-created_at")[:limit])
+def content_flags(*, content_id=None, distribution_id=None, limit: int = ASSETS_LIMIT) -> list[ContentFlag]:
+    queryset = ContentFlag.objects.all()
+    if content_id is not None:
+        queryset = queryset.filter(content_id=content_id)
+    else:
+        queryset = queryset.filter(distribution_id=distribution_id)
+    return list(queryset.order_by("-flagged_at")[:limit])
+
+
+def niche_subreddits(niche_id, limit: int = SUBREDDITS_LIMIT) -> list[NicheSubredditMap]:
+    """A niche's subreddits in name order: the key (niche_id, subreddit_name) serves it."""
+    return list(NicheSubredditMap.objects.filter(niche_id=niche_id).order_by("subreddit_name")[:limit])
 
 
 # -- rendering ---------------------------------------------------------------------------------

@@ -216,7 +216,7 @@ class GeneratedPosterAdmin(SourceModelAdmin):
     list_columns = ("id", "job", "username", "display_name", "status", "processing_time_ms", "created_at")
     list_display_links = ("short_id",)
     list_filter = (JobStatusFilter, HasUserIdFilter)
-    ordering = ("-created_at", "-id")  # idx_generated_posters_created_at_id
+    ordering = ("-created_at", "-id")  # bo_generated_posters_created_at_id (recommended)
     sortable_by = ("created_at",)
     identifier_fields = {"id": UUID, "job_id": TEXT, "username": TEXT}
     fieldsets = (

@@ -2,7 +2,8 @@
 
 Secrets (users.password_hash, notification_bind_tokens.token, verification_codes.code) are not
 mapped by the models at all, so no page can select or render them. Emails go through
-backoffice.pii: masked for the viewer role.
+backoffice.pii: masked for the viewer role. job_notification_targets has a composite key and no
+page of its own: its rows are a bounded table inside the job page.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from monitoring.xtrack import queries
 from monitoring.xtrack.models import (
     Job,
     JobExecution,
-    JobNotificationTarget,
     NotificationBindToken,
     NotificationTarget,
     Summary,
@@ -62,6 +62,12 @@ class ChannelFilter(ChoicesFilter):
     field_name = "channel"
 
 
+class CodeTypeFilter(ChoicesFilter):
+    title = "code type"
+    parameter_name = "code_type"
+    field_name = "code_type"
+
+
 class XTrackAdmin(SourceModelAdmin):
     """Adds masked email columns: names in `email_columns` become per-request callables.
 
@@ -70,26 +76,37 @@ class XTrackAdmin(SourceModelAdmin):
     """
 
     email_columns: dict[str, str] = {}  # column name -> dotted attribute path on the row
+    # Detail fields whose method takes (request, obj): related tables that mask personal data.
+    request_columns: tuple[str, ...] = ()
 
     def _email_column(self, request, name: str):
         cache = request.__dict__.setdefault("_xtrack_email_columns", {})
         key = (type(self).__name__, name)
         if key not in cache:
-            path = self.email_columns[name].split(".")
+            if name in self.request_columns:
+                method = getattr(self, name)
 
-            def column(obj):
-                value = obj
-                for part in path:
-                    value = getattr(value, part, None) if value is not None else None
-                return pii.email_for(request.user, value)
+                def column(obj):
+                    return method(request, obj)
 
-            column.short_description = name.replace("_", " ")
+                column.short_description = method.short_description
+            else:
+                path = self.email_columns[name].split(".")
+
+                def column(obj):
+                    value = obj
+                    for part in path:
+                        value = getattr(value, part, None) if value is not None else None
+                    return pii.email_for(request.user, value)
+
+                column.short_description = name.replace("_", " ")
             column.__name__ = name
             cache[key] = column
         return cache[key]
 
     def _swap(self, request, names):
-        return [self._email_column(request, n) if n in self.email_columns else n for n in names]
+        per_request = {*self.email_columns, *self.request_columns}
+        return [self._email_column(request, n) if n in per_request else n for n in names]
 
     def get_list_display(self, request):
         return self._swap(request, super().get_list_display(request))
@@ -130,39 +147,49 @@ class UserAdmin(XTrackAdmin):
         ]
         return related_table(["id", "x_username", "frequency", "status", "active", "last run"], rows)
 
-    @admin.display(description="notification targets")
-    def targets(self, obj):
+    request_columns = ("targets",)
+
+    @admin.display(description=f"notification targets (last {queries.RELATED_LIMIT})")
+    def targets(self, request, obj):
         rows = [
-            (change_link("notificationtarget", t.pk), t.channel, dash(t.name), t.is_verified, t.is_default)
+            (
+                change_link("notificationtarget", t.pk),
+                t.channel,
+                pii.email_for(request.user, t.destination),
+                t.is_default,
+                dash(t.created_at),
+            )
             for t in queries.user_targets(obj.pk)
         ]
-        return related_table(["id", "channel", "name", "verified", "default"], rows)
+        return related_table(["id", "channel", "destination", "default", "created"], rows)
 
     @admin.display(description="all rows")
     def related_links(self, obj):
         return format_html(
-            "{} · {} · {}",
+            "{} · {}",
             changelist_link("job", {"user__id__exact": obj.pk}, "jobs"),
-            changelist_link("verificationcode", {"user__id__exact": obj.pk}, "verification codes"),
             changelist_link("notificationbindtoken", {"user__id__exact": obj.pk}, "bind tokens"),
         )
 
 
 @admin.register(NotificationTarget)
 class NotificationTargetAdmin(XTrackAdmin):
-    list_display = ("id", "user_link", "channel", "name", "email", "is_verified", "is_default", "created_at")
-    list_columns = ("id", "user", "channel", "name", "email", "is_verified", "is_default", "created_at")
+    list_display = ("id", "user_link", "channel", "destination", "is_default", "created_at")
+    list_columns = ("id", "user", "channel", "destination", "is_default", "created_at")
     list_display_links = ("id",)
-    email_columns = {"email": "email"}
-    list_filter = (ChannelFilter, "is_verified")
+    email_columns = {"destination": "destination"}  # an email address or a Telegram chat id
+    list_filter = (ChannelFilter, "is_default")
     ordering = ("-id",)
     sortable_by = ("id",)
     identifier_fields = {"id": INT, "user_id": INT}
     fieldsets = (
-        (None, {"fields": ("id", "user", "channel", "name", "is_verified", "is_default")}),
-        ("Destination", {"fields": ("email", "telegram_username", "telegram_chat_id")}),
-        ("Timing", {"fields": ("created_at", "updated_at")}),
+        (None, {"fields": ("id", "user", "channel", "destination", "is_default", "created_at")}),
+        ("Meta", {"fields": ("meta_json",)}),
     )
+
+    @admin.display(description="meta")
+    def meta_json(self, obj):
+        return json_block(obj.meta)
 
     @admin.display(description="user")
     def user_link(self, obj):
@@ -194,6 +221,7 @@ class JobAdmin(XTrackAdmin):
     list_display_links = ("id",)
     list_select_related = ("user",)
     email_columns = {"user_email": "user.email", "email": "email"}
+    request_columns = ("targets",)
     list_filter = (StatusFilter, "is_active")
     ordering = ("-id",)
     sortable_by = ("id",)
@@ -201,7 +229,7 @@ class JobAdmin(XTrackAdmin):
     fieldsets = (
         (None, {"fields": ("id", "x_username", "user", "user_email", "status_badge", "is_active")}),
         ("Schedule", {"fields": ("frequency", "topics_json", "language", "last_run")}),
-        ("Notifications", {"fields": ("email", "notification_target")}),
+        ("Notifications", {"fields": ("email", "notification_target", "targets")}),
         ("Timing", {"fields": ("created_at", "updated_at")}),
         ("History", {"fields": ("executions", "summaries")}),
     )
@@ -210,6 +238,20 @@ class JobAdmin(XTrackAdmin):
     def user_email(self, obj):
         # Replaced per request by get_list_display/get_fieldsets; masked if ever reached directly.
         return pii.mask_email(obj.user.email if obj.user_id else None)
+
+    @admin.display(description=f"notification targets (last {queries.RELATED_LIMIT})")
+    def targets(self, request, obj):
+        rows = [
+            (
+                change_link("notificationtarget", link.notification_target_id),
+                link.notification_target.channel,
+                pii.email_for(request.user, link.notification_target.destination),
+                link.notification_target.is_default,
+                dash(link.created_at),
+            )
+            for link in queries.job_targets(obj.pk)
+        ]
+        return related_table(["target", "channel", "destination", "default", "linked"], rows)
 
     @admin.display(description=f"last {queries.RECENT_EXECUTIONS} executions")
     def executions(self, obj):
@@ -240,24 +282,6 @@ class JobAdmin(XTrackAdmin):
     @admin.display(description="topics")
     def topics_json(self, obj):
         return json_block(obj.topics)
-
-
-@admin.register(JobNotificationTarget)
-class JobNotificationTargetAdmin(XTrackAdmin):
-    list_display = ("id", "job_link", "target_link", "created_at")
-    list_columns = ("id", "job", "notification_target", "created_at")
-    ordering = ("-id",)
-    sortable_by = ("id",)
-    identifier_fields = {"job_id": INT, "notification_target_id": INT}
-    fieldsets = ((None, {"fields": ("id", "job", "notification_target", "created_at")}),)
-
-    @admin.display(description="job")
-    def job_link(self, obj):
-        return change_link("job", obj.job_id)
-
-    @admin.display(description="notification target")
-    def target_link(self, obj):
-        return change_link("notificationtarget", obj.notification_target_id)
 
 
 @admin.register(JobExecution)
@@ -395,14 +419,14 @@ class SummaryAdmin(XTrackAdmin):
 
 @admin.register(NotificationBindToken)
 class NotificationBindTokenAdmin(XTrackAdmin):
-    list_display = ("id", "user_link", "channel", "expires_at", "used_at", "created_at")
-    list_columns = ("id", "user", "channel", "expires_at", "used_at", "created_at")
+    list_display = ("id", "user_link", "channel", "expires_at", "used", "created_at")
+    list_columns = ("id", "user", "channel", "expires_at", "used", "created_at")
     list_display_links = ("id",)
-    list_filter = (ChannelFilter,)
+    list_filter = (ChannelFilter, "used")
     ordering = ("-id",)
     sortable_by = ("id",)
     identifier_fields = {"id": INT, "user_id": INT}
-    fieldsets = ((None, {"fields": ("id", "user", "channel", "expires_at", "used_at", "created_at")}),)
+    fieldsets = ((None, {"fields": ("id", "user", "channel", "expires_at", "used", "created_at")}),)
 
     @admin.display(description="user")
     def user_link(self, obj):
@@ -411,17 +435,12 @@ class NotificationBindTokenAdmin(XTrackAdmin):
 
 @admin.register(VerificationCode)
 class VerificationCodeAdmin(XTrackAdmin):
-    list_display = ("id", "user_link", "email", "purpose", "attempts", "expires_at", "used_at", "created_at")
-    list_columns = ("id", "user", "email", "purpose", "attempts", "expires_at", "used_at", "created_at")
+    list_display = ("id", "email", "code_type", "used", "expires_at", "created_at")
+    list_columns = ("id", "email", "code_type", "used", "expires_at", "created_at")
     list_display_links = ("id",)
     email_columns = {"email": "email"}
+    list_filter = (CodeTypeFilter, "used")
     ordering = ("-id",)
     sortable_by = ("id",)
-    identifier_fields = {"id": INT, "user_id": INT, "email": EMAIL}
-    fieldsets = (
-        (None, {"fields": ("id", "user", "email", "purpose", "attempts", "expires_at", "used_at", "created_at")}),
-    )
-
-    @admin.display(description="user")
-    def user_link(self, obj):
-        return change_link("user", obj.user_id)
+    identifier_fields = {"id": INT, "email": EMAIL}
+    fieldsets = ((None, {"fields": ("id", "email", "code_type", "used", "expires_at", "created_at")}),)

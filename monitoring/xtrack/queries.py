@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.db.models.functions import Left
 
-from monitoring.xtrack.models import Job, JobExecution, NotificationTarget, Summary
+from monitoring.xtrack.models import Job, JobExecution, JobNotificationTarget, NotificationTarget, Summary
 
 RECENT_EXECUTIONS = 20
 RECENT_SUMMARIES = 10
@@ -51,6 +51,23 @@ def user_jobs(user_id: int, limit: int = RELATED_LIMIT) -> list[Job]:
 def user_targets(user_id: int, limit: int = RELATED_LIMIT) -> list[NotificationTarget]:
     return list(
         NotificationTarget.objects.filter(user_id=user_id)
-        .only("id", "channel", "name", "is_verified", "is_default", "created_at")
+        .only("id", "channel", "destination", "is_default", "created_at")
         .order_by("-id")[:limit]
+    )
+
+
+def job_targets(job_id: int, limit: int = RELATED_LIMIT) -> list[JobNotificationTarget]:
+    """A job's notification targets, newest link first: one query (the key leads with job_id)."""
+    return list(
+        JobNotificationTarget.objects.filter(job_id=job_id)
+        .select_related("notification_target")
+        .only(
+            "job_id",
+            "notification_target_id",
+            "created_at",
+            "notification_target__channel",
+            "notification_target__destination",
+            "notification_target__is_default",
+        )
+        .order_by("-created_at", "-notification_target_id")[:limit]
     )

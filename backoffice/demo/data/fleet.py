@@ -37,11 +37,12 @@ SERIES = "SELECT g, now() - random() * interval '60 days' AS t FROM generate_ser
 STATEMENTS = {
     "niches": f"""
         WITH s AS ({SERIES})
-        INSERT INTO niches (name, slug, tier, status, created_at, updated_at)
+        INSERT INTO niches (name, slug, config_yaml, tier, status, created_at, updated_at)
         SELECT COALESCE((ARRAY['Personal finance', 'AI storytelling', 'Tech & AI tools', 'Motivation',
                                 'True crime'])[g], 'Niche ' || g),
                COALESCE((ARRAY['personal_finance', 'ai_storytelling', 'tech_ai_tools', 'motivation',
                                 'true_crime'])[g], 'niche_' || g),
+               CASE WHEN g % 2 = 0 THEN NULL ELSE E'posting:\n  per_day: ' || (1 + g % 4) || E'\n' END,
                (ARRAY['1', '2', '3'])[1 + g % 3]::niche_tier,
                (CASE WHEN g % 4 = 0 THEN 'paused' ELSE 'active' END)::niche_status,
                t, t + interval '1 day'
@@ -50,22 +51,25 @@ STATEMENTS = {
     "proxies": f"""
         WITH s AS ({SERIES})
         INSERT INTO proxies (provider, type, host, port, credentials_enc, geo_country, geo_region, geo_city,
-                             is_healthy, last_health_check_at, created_at, updated_at)
+                             ip_reputation_score, is_healthy, last_health_check, created_at, updated_at)
         SELECT (ARRAY['brightdata', 'iproyal', 'soax', 'smartproxy'])[1 + g % 4],
-               (ARRAY['residential', 'mobile', 'datacenter', 'isp'])[1 + g % 4]::proxy_type,
+               (ARRAY['residential', 'mobile', 'isp'])[1 + g % 3]::proxy_type,
                'gw' || g || '.proxy.example.net', 10000 + g,
                CASE WHEN g % 10 = 0 THEN NULL ELSE {RANDOM_BYTES} END,
                (ARRAY['US', 'US', 'GB', 'DE', 'CA'])[1 + g % 5],
                CASE WHEN g % 3 = 0 THEN NULL ELSE 'Region ' || (g % 7) END,
                CASE WHEN g % 3 = 0 THEN NULL ELSE 'City ' || (g % 11) END,
-               g % 6 <> 0, now() - random() * interval '2 hours', t, t + interval '1 day'
+               CASE WHEN g % 5 = 0 THEN NULL ELSE round((random() * 99)::numeric, 2) END,
+               g % 6 <> 0,
+               CASE WHEN g % 8 = 0 THEN NULL ELSE now() - random() * interval '2 hours' END,
+               t, t + interval '1 day'
           FROM s
     """,
     "devices": f"""
         WITH p AS (SELECT array_agg(id) AS ids FROM proxies), s AS ({SERIES})
         INSERT INTO devices (name, model, udid, ios_version, wda_port, current_proxy_id, status, connected_since,
                              battery_level, storage_free_gb, created_at, updated_at)
-        SELECT 'iPhone-' || lpad(g::text, 3, '0'),
+        SELECT CASE WHEN g % 11 = 0 THEN NULL ELSE 'iPhone-' || lpad(g::text, 3, '0') END,
                (ARRAY['iPhone 12 mini', 'iPhone 13', 'iPhone SE (3rd gen)', 'iPhone 14'])[1 + g % 4],
                '00008110-' || upper(lpad(to_hex(g * 7919), 16, '0')),
                (ARRAY['16.7.8', '17.4.1', '17.5', '18.1'])[1 + g % 4],
@@ -73,8 +77,8 @@ STATEMENTS = {
                CASE WHEN g % 7 = 0 OR cardinality(p.ids) = 0 THEN NULL ELSE p.ids[1 + g % cardinality(p.ids)] END,
                (ARRAY['active', 'active', 'maintenance', 'failed', 'disconnected'])[1 + g % 5]::device_status,
                CASE WHEN g % 5 IN (3, 4) THEN NULL ELSE now() - random() * interval '3 days' END,
-               CASE WHEN g % 9 = 0 THEN NULL ELSE round((5 + random() * 95)::numeric, 1)::float8 END,
-               round((2 + random() * 100)::numeric, 1)::float8,
+               CASE WHEN g % 9 = 0 THEN NULL ELSE (5 + random() * 95)::smallint END,
+               CASE WHEN g % 10 = 0 THEN NULL ELSE round((2 + random() * 100)::numeric, 2) END,
                t, t + interval '1 day'
           FROM s CROSS JOIN p
     """,
@@ -84,7 +88,7 @@ STATEMENTS = {
              p AS (SELECT array_agg(id) AS ids FROM proxies),
              s AS ({SERIES})
         INSERT INTO accounts (platform, username, display_name, email_enc, password_enc, phone_number_enc,
-                              totp_secret_enc, proxy_credentials, proxy_id, device_id, niche_id, current_state,
+                              totp_secret_enc, proxy_id, device_id, niche_id, current_state,
                               warming_day_count, followers, following, is_shadowbanned, bio_text, profile_pic_url,
                               last_activity_at, last_warmed_at, last_post_at, deleted_at, created_at, updated_at)
         SELECT (ARRAY['tiktok', 'instagram', 'tiktok', 'instagram', 'youtube_shorts', 'reddit',
@@ -95,8 +99,7 @@ STATEMENTS = {
                {RANDOM_BYTES}, {RANDOM_BYTES},
                CASE WHEN g % 3 = 0 THEN NULL ELSE {RANDOM_BYTES} END,
                CASE WHEN g % 4 = 0 THEN NULL ELSE {RANDOM_BYTES} END,
-               CASE WHEN g % 10 = 0 THEN encode({RANDOM_BYTES}, 'base64') END,
-               CASE WHEN cardinality(p.ids) > 0 THEN p.ids[1 + g % cardinality(p.ids)] END,
+               CASE WHEN g % 10 = 0 OR cardinality(p.ids) = 0 THEN NULL ELSE p.ids[1 + g % cardinality(p.ids)] END,
                CASE WHEN g % 13 = 0 OR cardinality(d.ids) = 0 THEN NULL ELSE d.ids[1 + g % cardinality(d.ids)] END,
                CASE WHEN cardinality(n.ids) > 0 THEN n.ids[1 + g % cardinality(n.ids)] END,
                (ARRAY['created', 'warming_p1', 'warming_p2', 'warming_p3', 'active', 'active', 'active',
@@ -120,46 +123,42 @@ STATEMENTS = {
         SELECT (ARRAY['Nobody tells you this about', 'Stop doing this with', 'I tried', 'The truth about',
                       'Here is why'])[1 + g % 5] || ' topic ' || g,
                CASE WHEN g % 4 = 0 THEN NULL ELSE 'Nobody tells you this about {{topic}}' END,
-               (ARRAY['curiosity_gap', 'bold_claim', 'question', 'statistic', 'story_open', 'controversy',
-                      'pattern_interrupt'])[1 + g % 7]::hook_category,
+               (ARRAY['curiosity_gap', 'bold_claim', 'problem_pain', 'proof_results', 'numbers_data',
+                      'urgency_fomo', 'list_structure', 'personal_story', 'shock_tension',
+                      'direct_callout'])[1 + g % 10]::hook_category,
                (ARRAY['intrigue', 'urgency', 'humor', 'fear', NULL])[1 + g % 5],
                CASE WHEN g % 6 = 0 THEN NULL
                     ELSE (ARRAY['tiktok', 'instagram', 'youtube_shorts', 'reddit', 'x_twitter'])[1 + g % 5]
                END::platform_type,
                CASE WHEN cardinality(n.ids) > 0 THEN n.ids[1 + g % cardinality(n.ids)] END,
                (random() * 200)::int,
-               CASE WHEN g % 5 = 0 THEN NULL ELSE random() END,
-               CASE WHEN g % 5 = 0 THEN NULL ELSE random() * 0.2 END,
-               CASE WHEN g % 5 = 0 THEN NULL ELSE random() END,
-               1 + random() * 40, 1 + random() * 40, g % 9 <> 0, t, t + interval '1 day'
+               CASE WHEN g % 5 = 0 THEN NULL ELSE round(random()::numeric, 4) END,
+               CASE WHEN g % 5 = 0 THEN NULL ELSE round((random() * 0.2)::numeric, 4) END,
+               CASE WHEN g % 5 = 0 THEN NULL ELSE round((random() * 100)::numeric, 3) END,
+               round((1 + random() * 40)::numeric, 4), round((1 + random() * 40)::numeric, 4),
+               g % 9 <> 0, t, t + interval '1 day'
           FROM s CROSS JOIN n
     """,
     "content": f"""
         WITH n AS (SELECT array_agg(id) AS ids FROM niches), h AS (SELECT array_agg(id) AS ids FROM hooks),
              s AS ({SERIES})
-        INSERT INTO content (niche_id, topic, script_text, script_json, hook_id, content_format, production_status,
+        INSERT INTO content (niche_id, topic, script_text, hook_id, content_format, production_status,
                              quality_score, cost_usd, duration_seconds, file_paths, temporal_workflow_id,
                              source_reddit_url, created_at, updated_at)
-        SELECT CASE WHEN cardinality(n.ids) > 0 THEN n.ids[1 + g % cardinality(n.ids)] END,
+        SELECT n.ids[1 + g % cardinality(n.ids)],
                (ARRAY['How compound interest works', 'The AI that wrote a novel', '5 tools to automate email',
                       'Discipline beats motivation', 'The case nobody solved'])[1 + g % 5] || ' (' || g || ')',
                CASE WHEN g % 6 = 0 THEN NULL ELSE 'Hook line. Three beats of story. Call to action.' END,
-               CASE g % 9
-                   WHEN 0 THEN NULL
-                   WHEN 1 THEN '"raw script text, not an object"'::jsonb
-                   ELSE jsonb_build_object('hook', 'Did you know ' || g, 'beats',
-                                           jsonb_build_array('setup', 'twist', 'payoff'), 'cta', 'Follow for more')
-               END,
                CASE WHEN g % 8 = 0 OR cardinality(h.ids) = 0 THEN NULL ELSE h.ids[1 + g % cardinality(h.ids)] END,
-               (ARRAY['faceless', 'reddit_story', 'listicle', 'ai_story', 'slideshow',
-                      'talking_head'])[1 + g % 6]::content_format,
+               (ARRAY['faceless', 'reddit_story', 'ai_avatar', 'carousel', 'meme',
+                      'listicle'])[1 + g % 6]::content_format,
                (ARRAY['scripting', 'generating', 'assembling', 'distributing', 'complete', 'complete',
                       'failed'])[1 + g % 7]::production_status,
-               CASE WHEN g % 7 IN (0, 1) THEN NULL ELSE round(random()::numeric, 3)::float8 END,
+               CASE WHEN g % 7 IN (0, 1) THEN NULL ELSE round((random() * 10)::numeric, 2) END,
                round((random() * 2)::numeric, 4),
-               CASE WHEN g % 7 IN (0, 1) THEN NULL ELSE 20 + random() * 60 END,
+               CASE WHEN g % 7 IN (0, 1) THEN NULL ELSE round((20 + random() * 60)::numeric, 2) END,
                CASE g % 10
-                   WHEN 0 THEN NULL
+                   WHEN 0 THEN '{{}}'::jsonb
                    WHEN 1 THEN jsonb_build_array('/out/' || g || '/final.mp4')
                    WHEN 2 THEN jsonb_build_object('video', 123, 'audio', NULL)
                    ELSE jsonb_build_object('video', '/out/' || g || '/final.mp4', 'audio', '/out/' || g || '/vo.mp3',
@@ -169,18 +168,20 @@ STATEMENTS = {
                CASE WHEN g % 5 = 1 THEN 'https://www.reddit.com/r/tifu/comments/' || substr(md5(g::text), 1, 6) END,
                t, t + interval '20 minutes'
           FROM s CROSS JOIN n CROSS JOIN h
+         WHERE cardinality(n.ids) > 0
     """,
     "content_assets": f"""
         WITH c AS (SELECT array_agg(id) AS ids FROM content), s AS ({SERIES})
-        INSERT INTO content_assets (content_id, asset_type, provider, file_path, url, duration_seconds, cost_usd,
-                                    metadata, created_at)
+        INSERT INTO content_assets (content_id, asset_type, model_used, cost_usd, file_path, duration_seconds,
+                                    metadata_json, created_at)
         SELECT c.ids[1 + g % cardinality(c.ids)],
-               (ARRAY['voiceover', 'broll', 'music', 'subtitles', 'thumbnail', 'final'])[1 + g % 6],
-               (ARRAY['elevenlabs', 'pexels', 'suno', 'whisper', 'dalle', 'ffmpeg'])[1 + g % 6],
-               '/out/assets/' || md5(g::text),
-               CASE WHEN g % 3 = 0 THEN 'https://cdn.example.com/a/' || md5(g::text) END,
-               CASE WHEN g % 6 IN (3, 4) THEN NULL ELSE random() * 60 END,
+               (ARRAY['voiceover', 'image', 'video_clip', 'music', 'caption_file'])[1 + g % 5]::asset_type,
+               (ARRAY['kling_3_std', 'kling_3_pro', 'hailuo_02', 'hunyuan', 'flux2', 'elevenlabs', 'openai_tts',
+                      'suno', 'deepgram', 'stock', 'seedance', 'pika', 'runway', 'sora',
+                      'luma'])[1 + g % 15]::asset_model,
                round((random() * 0.5)::numeric, 4),
+               '/out/assets/' || md5(g::text),
+               CASE WHEN g % 6 IN (3, 4) THEN NULL ELSE round((random() * 60)::numeric, 2) END,
                CASE g % 7 WHEN 0 THEN NULL WHEN 1 THEN '{{"voice": 7}}'::jsonb
                     ELSE jsonb_build_object('voice', 'adam', 'bitrate', '128k') END,
                t
@@ -188,16 +189,19 @@ STATEMENTS = {
          WHERE cardinality(c.ids) > 0
     """,
     "content_flags": f"""
-        WITH c AS (SELECT array_agg(id) AS ids FROM content), s AS ({SERIES})
-        INSERT INTO content_flags (content_id, flag_type, reason, flagged_by, resolved, resolved_at, created_at)
-        SELECT c.ids[1 + g % cardinality(c.ids)],
-               (ARRAY['copyright', 'low_quality', 'policy_risk', 'duplicate', 'audio_issue',
-                      'manual_review'])[1 + g % 6]::flag_type,
+        WITH d AS (SELECT array_agg(id) AS ids, array_agg(content_id) AS content_ids,
+                          array_agg(platform) AS platforms FROM distributions),
+             s AS ({SERIES})
+        INSERT INTO content_flags (content_id, distribution_id, flag_type, platform, detail_text, resolved,
+                                   flagged_at, resolved_at)
+        SELECT CASE WHEN g % 3 = 1 THEN NULL ELSE d.content_ids[1 + g % cardinality(d.ids)] END,
+               CASE WHEN g % 3 = 0 THEN NULL ELSE d.ids[1 + g % cardinality(d.ids)] END,
+               (ARRAY['copyright', 'policy', 'spam', 'shadowban'])[1 + g % 4]::flag_type,
+               CASE WHEN g % 3 = 0 THEN NULL ELSE d.platforms[1 + g % cardinality(d.ids)] END,
                CASE WHEN g % 5 = 0 THEN NULL ELSE 'Flagged by check #' || g END,
-               (ARRAY['auto', 'llm_agent', 'human'])[1 + g % 3],
-               g % 2 = 0, CASE WHEN g % 2 = 0 THEN t + interval '3 hours' END, t
-          FROM s CROSS JOIN c
-         WHERE cardinality(c.ids) > 0
+               g % 2 = 0, t, CASE WHEN g % 2 = 0 THEN t + interval '3 hours' END
+          FROM s CROSS JOIN d
+         WHERE cardinality(d.ids) > 0
     """,
     "distributions": f"""
         WITH c AS (SELECT array_agg(id) AS ids FROM content),
@@ -216,11 +220,11 @@ STATEMENTS = {
                END,
                CASE WHEN g % 7 IN (2, 3, 4, 6) THEN '7301' || lpad(g::text, 15, '0') END,
                CASE WHEN g % 9 = 0 THEN NULL ELSE 'Watch till the end #' || g END,
-               CASE WHEN g % 11 = 0 THEN '{{}}'::text[]
+               CASE WHEN g % 11 = 0 THEN '{{}}'::text[] WHEN g % 13 = 0 THEN NULL
                     ELSE ARRAY['fyp', (ARRAY['money', 'ai', 'motivation', 'truecrime'])[1 + g % 4], 'viral'] END,
                t + interval '10 minutes',
                CASE WHEN g % 7 IN (0, 1) THEN NULL
-                    ELSE (ARRAY['device_automation', 'official_api', 'scheduler', 'manual'])[1 + g % 4]
+                    ELSE (ARRAY['late_api', 'upload_post', 'native_device'])[1 + g % 3]
                END::posting_method,
                CASE WHEN g % 7 = 5 THEN (ARRAY['Upload button not found', 'Session expired',
                                                'Video rejected by platform'])[1 + g % 3] END,
@@ -231,21 +235,29 @@ STATEMENTS = {
     """,
     "trending_topics": f"""
         WITH n AS (SELECT array_agg(id) AS ids FROM niches), s AS ({SERIES})
-        INSERT INTO trending_topics (niche_id, topic, source, source_url, trend_score, overperformance_ratio,
-                                     is_active, discovered_at)
-        SELECT CASE WHEN cardinality(n.ids) > 0 THEN n.ids[1 + g % cardinality(n.ids)] END,
-               'Trending topic ' || g, (ARRAY['reddit', 'tiktok'])[1 + g % 2],
-               CASE WHEN g % 2 = 0 THEN 'https://www.reddit.com/r/all/comments/' || substr(md5(g::text), 1, 6) END,
-               random(), 1 + random() * 9, g % 3 <> 0, t
+        INSERT INTO trending_topics (platform, topic_text, hashtag, sound_id, detected_at, peak_at, trend_score,
+                                     niche_id, is_active)
+        SELECT (ARRAY['tiktok', 'instagram', 'youtube_shorts', 'reddit', 'x_twitter'])[1 + g % 5]::platform_type,
+               CASE WHEN g % 4 = 3 THEN NULL ELSE 'Trending topic ' || g END,
+               CASE WHEN g % 3 = 0 THEN NULL ELSE 'trend' || g END,
+               CASE WHEN g % 5 = 0 THEN '7' || lpad(g::text, 18, '0') END,
+               t, CASE WHEN g % 2 = 0 THEN t + interval '6 hours' END,
+               CASE WHEN g % 7 = 0 THEN NULL ELSE round((random() * 1000)::numeric, 2) END,
+               CASE WHEN g % 6 = 0 OR cardinality(n.ids) = 0 THEN NULL ELSE n.ids[1 + g % cardinality(n.ids)] END,
+               g % 3 <> 0
           FROM s CROSS JOIN n
     """,
     "niche_subreddit_map": f"""
         WITH n AS (SELECT array_agg(id) AS ids FROM niches), s AS ({SERIES})
-        INSERT INTO niche_subreddit_map (niche_id, subreddit, weight, is_active, created_at)
+        INSERT INTO niche_subreddit_map (niche_id, subreddit_name, min_karma_required, min_account_age_days,
+                                         posting_frequency_limit, automod_rules_json, is_active)
         SELECT n.ids[1 + g % cardinality(n.ids)],
                (ARRAY['personalfinance', 'WritingPrompts', 'artificial', 'GetMotivated',
                       'UnresolvedMysteries'])[1 + g % 5] || CASE WHEN g > 5 THEN g::text ELSE '' END,
-               round((0.2 + random())::numeric, 2)::float8, g % 7 <> 0, t
+               (g % 4) * 50, (g % 3) * 7,
+               CASE WHEN g % 3 = 0 THEN NULL ELSE (1 + g % 24) * interval '1 hour' END,
+               CASE WHEN g % 4 = 0 THEN NULL ELSE jsonb_build_object('min_title_length', 10 + g % 20) END,
+               g % 7 <> 0
           FROM s CROSS JOIN n
          WHERE cardinality(n.ids) > 0
     """,
@@ -256,8 +268,8 @@ STATEMENTS = {
         INSERT INTO activity_log (id, account_id, device_id, activity_type, detail_json, success, error_message,
                                   "timestamp")
         SELECT gen_random_uuid(), a.id, a.device_id,
-               (ARRAY['login', 'scroll_feed', 'watch_video', 'like', 'comment', 'follow', 'unfollow', 'search',
-                      'post', 'profile_update'])[1 + g % 10]::activity_type,
+               (ARRAY['watch', 'like', 'comment', 'follow', 'unfollow', 'post', 'share', 'save', 'search',
+                      'scroll'])[1 + g % 10]::activity_type,
                CASE g % 12
                    WHEN 0 THEN NULL
                    WHEN 1 THEN jsonb_build_object('duration_s', '45')
@@ -273,7 +285,8 @@ STATEMENTS = {
         WITH a AS (SELECT array_agg(id) AS ids FROM accounts),
              s AS (SELECT g FROM generate_series(0, %(n)s - 1) g)
         INSERT INTO warming_progress (account_id, phase, day_in_phase, likes_given, comments_made, posts_created,
-                                      views_received, follows_given, metrics_json, graduated_at, recorded_at)
+                                      views_received, follows_given, metrics_json, graduated_at, recorded_at,
+                                      created_at)
         SELECT a.ids[1 + g % cardinality(a.ids)],
                (ARRAY['p1', 'p2', 'p3'])[1 + (g / cardinality(a.ids)) % 3]::warming_phase,
                1 + g / (cardinality(a.ids) * 3),
@@ -282,7 +295,8 @@ STATEMENTS = {
                CASE WHEN g % 10 = 0 THEN NULL WHEN g % 10 = 1 THEN '[]'::jsonb
                     ELSE jsonb_build_object('minutes_scrolled', (random() * 40)::int) END,
                CASE WHEN g % 19 = 0 THEN now() - random() * interval '30 days' END,
-               (current_date - (g % 60))
+               (current_date - (g % 60)),
+               (current_date - (g % 60)) + interval '23 hours'
           FROM s CROSS JOIN a
          WHERE cardinality(a.ids) > 0
     """,
@@ -291,11 +305,11 @@ STATEMENTS = {
         INSERT INTO metric_snapshots (time, distribution_id, views, likes, comments, shares, saves, completion_rate,
                                       engagement_rate, follower_count_at, source_breakdown)
         SELECT t, d.ids[1 + g % cardinality(d.ids)],
-               (random() * 100000)::bigint, (random() * 8000)::int, (random() * 400)::int, (random() * 300)::int,
+               (random() * 100000)::int, (random() * 8000)::int, (random() * 400)::int, (random() * 300)::int,
                (random() * 500)::int,
-               CASE WHEN g % 9 = 0 THEN NULL ELSE random() END,
-               CASE WHEN g % 9 = 0 THEN NULL ELSE random() * 0.2 END,
-               (random() * 50000)::int,
+               CASE WHEN g % 9 = 0 THEN NULL ELSE round(random()::numeric, 4) END,
+               CASE WHEN g % 9 = 0 THEN NULL ELSE round((random() * 0.2)::numeric, 4) END,
+               CASE WHEN g % 10 = 0 THEN NULL ELSE (random() * 50000)::int END,
                CASE g % 8 WHEN 0 THEN NULL WHEN 1 THEN '{{"fyp": "n/a"}}'::jsonb
                     ELSE jsonb_build_object('fyp', 0.85, 'following', 0.1, 'profile', 0.05) END
           FROM s CROSS JOIN d
@@ -303,16 +317,16 @@ STATEMENTS = {
     """,
     "account_health_snapshots": f"""
         WITH a AS (SELECT array_agg(id) AS ids FROM accounts), s AS ({SERIES})
-        INSERT INTO account_health_snapshots (time, account_id, state, followers, following, avg_views,
-                                              engagement_rate, is_shadowbanned, health_score, details)
+        INSERT INTO account_health_snapshots (time, account_id, reach_rate, engagement_rate, avg_completion_rate,
+                                              growth_rate_7d, followers, following, is_shadowbanned,
+                                              action_blocks_24h, content_removals_7d)
         SELECT t, a.ids[1 + g % cardinality(a.ids)],
-               (ARRAY['created', 'warming_p1', 'warming_p2', 'warming_p3', 'active', 'resting', 'cooldown',
-                      'flagged', 'restricted', 'suspended', 'banned', 'shadowbanned'])[1 + g % 12]::account_state,
+               CASE WHEN g % 6 = 0 THEN NULL ELSE round(random()::numeric, 4) END,
+               CASE WHEN g % 6 = 0 THEN NULL ELSE round((random() * 0.2)::numeric, 4) END,
+               CASE WHEN g % 7 = 0 THEN NULL ELSE round(random()::numeric, 4) END,
+               CASE WHEN g % 5 = 0 THEN NULL ELSE round(((random() - 0.3) * 0.5)::numeric, 4) END,
                (random() * 50000)::int, (random() * 800)::int,
-               CASE WHEN g % 6 = 0 THEN NULL ELSE random() * 5000 END,
-               CASE WHEN g % 6 = 0 THEN NULL ELSE random() * 0.2 END,
-               g % 12 = 11, random(),
-               CASE WHEN g % 5 = 0 THEN NULL ELSE jsonb_build_object('reach_drop', random() > 0.8) END
+               g % 12 = 11, g % 9, g % 4
           FROM s CROSS JOIN a
          WHERE cardinality(a.ids) > 0
     """,
@@ -346,6 +360,8 @@ STATEMENTS = {
     """,
 }
 
+# Flags point at distributions (and their content), so they come after them.
+STATEMENTS["content_flags"] = STATEMENTS.pop("content_flags")
 TABLES = tuple(STATEMENTS)
 
 FOLLOW_UPS = {

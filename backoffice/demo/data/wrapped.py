@@ -535,13 +535,13 @@ def _sessions(run, n: _Names, users: int) -> None:
         f"""
         INSERT INTO app_sessions (id, app_user_id, device_id, platform, app_version, os_version, token_hash,
             token_encrypted, issued_at, expires_at, revoked_at)
-        SELECT {n.uid("sess", "p")}, {n.user_id("p")}, CASE WHEN p % 20 NOT IN (0, 1, 2) THEN {n.device_id("p")} END,
+        SELECT {n.uid("sess", "p")}, {n.user_id("p")}, {n.device_id("p")},
             'ios', '1.5.0', '18.1', {n.secret("th", "p", 64)}, {n.secret("te", "p", 96)},
             issued, issued + interval '30 days', CASE WHEN random() < 0.05 THEN issued + interval '3 days' END
         FROM (SELECT p, (now() AT TIME ZONE 'utc') - random() * interval '40 days' AS issued
               FROM generate_series(1, {users}) AS p) s
         UNION ALL
-        SELECT {n.uid("sess-old", "p")}, {n.user_id("p")}, NULL, 'android', '1.4.2', '14',
+        SELECT {n.uid("sess-old", "p")}, {n.user_id("p")}, {n.device_id("p")}, 'android', '1.4.2', '14',
             {n.secret("th2", "p", 64)}, {n.secret("te2", "p", 96)},
             (now() AT TIME ZONE 'utc') - interval '50 days', (now() AT TIME ZONE 'utc') - interval '20 days',
             (now() AT TIME ZONE 'utc') - interval '41 days'

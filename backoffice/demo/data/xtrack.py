@@ -1,9 +1,9 @@
 """Demo data for the XTrack source: set-based SQL, ~5k executions and ~3k summaries at scale 1.
 
-Every enum value appears (userstatus, jobstatus, executionstatus, notificationchannel); JSON is
-messy on purpose (topics as a list, empty, null or a bare string; raw_data without "tweets" or
-with "count" as a string); timestamps are naive UTC spread over the last ~60 days, as the service
-writes them. Ids are set explicitly (1..n) and the sequences moved past them.
+Every enum value appears (userstatus, jobstatus, executionstatus, notificationchannel,
+verificationcodetype); JSON is messy on purpose (topics as a list, empty, null or a bare string;
+raw_data without "tweets" or with "count" as a string); timestamps (timestamptz) spread over the
+last ~60 days. Ids are set explicitly (1..n) and the sequences moved past them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ TABLES = (
     "verification_codes",
 )
 
-NOW = "(now() AT TIME ZONE 'utc')"
+NOW = "now()"
 
 
 def _empty(conn: psycopg.Connection, table: str) -> bool:
@@ -68,15 +68,13 @@ def generate(conn: psycopg.Connection, scale: float = 1.0) -> dict[str, int]:
     if _empty(conn, "notification_targets"):
         counts["notification_targets"] = conn.execute(
             """
-            INSERT INTO notification_targets (id, user_id, channel, name, telegram_chat_id, telegram_username,
-                                              email, is_verified, is_default, created_at, updated_at)
+            INSERT INTO notification_targets (id, user_id, channel, destination, meta, is_default, created_at)
             SELECT row_number() OVER (ORDER BY u.id), u.id, c.channel::notificationchannel,
-                   CASE WHEN c.channel = 'EMAIL' THEN 'Inbox' ELSE 'Telegram' END,
-                   CASE WHEN c.channel = 'TELEGRAM' THEN (100000000 + u.id * 7)::text END,
-                   CASE WHEN c.channel = 'TELEGRAM' AND u.id % 3 > 0 THEN 'tg_user_' || u.id END,
-                   CASE WHEN c.channel = 'EMAIL' THEN u.email END,
-                   u.id % 6 > 0, true,
-                   u.created_at + interval '10 minutes', u.created_at + interval '10 minutes'
+                   CASE WHEN c.channel = 'EMAIL' THEN u.email ELSE (100000000 + u.id * 7)::text END,
+                   CASE WHEN c.channel = 'TELEGRAM' AND u.id % 3 > 0
+                        THEN json_build_object('username', 'tg_user_' || u.id) END,
+                   true,
+                   u.created_at + interval '10 minutes'
               FROM users u
              CROSS JOIN LATERAL (SELECT CASE WHEN u.id % 2 = 0 THEN 'EMAIL' ELSE 'TELEGRAM' END AS channel) AS c
              WHERE u.id % 10 < 7
@@ -168,8 +166,8 @@ def generate(conn: psycopg.Connection, scale: float = 1.0) -> dict[str, int]:
                         ELSE json_build_object('count', e.tweets_fetched, 'tweets', json_build_array(
                             json_build_object('id', (1800000000000000000 + e.id)::text, 'text', 'First tweet'),
                             json_build_object('id', (1800000000000000001 + e.id)::text, 'text', 'Second'))) END),
-                   CASE WHEN e.id % 17 = 0 THEN NULL ELSE 900 + e.tweets_fetched * 40 END,
-                   CASE WHEN e.id % 17 = 0 THEN NULL ELSE 150 + e.id % 400 END,
+                   CASE WHEN e.id % 17 = 0 THEN 0 ELSE 900 + e.tweets_fetched * 40 END,
+                   CASE WHEN e.id % 17 = 0 THEN 0 ELSE 150 + e.id % 400 END,
                    e.completed_at
               FROM job_executions e
               JOIN jobs j ON j.id = e.job_id
@@ -193,11 +191,11 @@ def generate(conn: psycopg.Connection, scale: float = 1.0) -> dict[str, int]:
     if _empty(conn, "notification_bind_tokens"):
         counts["notification_bind_tokens"] = conn.execute(
             f"""
-            INSERT INTO notification_bind_tokens (user_id, token, channel, expires_at, used_at, created_at)
+            INSERT INTO notification_bind_tokens (user_id, token, channel, expires_at, used, created_at)
             SELECT u.id, md5(u.id::text || 'bind' || random()::text),
                    (CASE WHEN u.id % 4 = 0 THEN 'EMAIL' ELSE 'TELEGRAM' END)::notificationchannel,
                    t.created_at + interval '15 minutes',
-                   CASE WHEN u.id % 2 = 0 THEN t.created_at + interval '2 minutes' END,
+                   u.id % 2 = 0,
                    t.created_at
               FROM users u
              CROSS JOIN LATERAL (SELECT {NOW} - (u.id % 50) * interval '1 day' AS created_at) AS t
@@ -208,12 +206,11 @@ def generate(conn: psycopg.Connection, scale: float = 1.0) -> dict[str, int]:
     if _empty(conn, "verification_codes"):
         counts["verification_codes"] = conn.execute(
             """
-            INSERT INTO verification_codes (user_id, email, code, purpose, attempts, expires_at, used_at, created_at)
-            SELECT u.id, u.email, lpad((floor(random() * 1000000))::int::text, 6, '0'),
-                   (ARRAY['email_verification', 'email_verification', 'password_reset'])[1 + u.id % 3],
-                   u.id % 4,
+            INSERT INTO verification_codes (email, code, code_type, used, expires_at, created_at)
+            SELECT u.email, lpad((floor(random() * 1000000))::int::text, 6, '0'),
+                   (ARRAY['EMAIL_VERIFICATION', 'PASSWORD_RESET', 'EMAIL_CHANGE'])[1 + u.id % 3]::verificationcodetype,
+                   CASE WHEN u.id % 7 = 0 THEN NULL ELSE u.status <> 'UNVERIFIED' END,
                    t.created_at + interval '10 minutes',
-                   CASE WHEN u.status <> 'UNVERIFIED' THEN t.created_at + interval '3 minutes' END,
                    t.created_at
               FROM users u
              CROSS JOIN LATERAL (SELECT u.created_at + (u.id % 5) * interval '1 minute' AS created_at) AS t
