@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
-from backoffice.fields import SourceJSONField
+from backoffice.fields import NativeEnumField, SourceJSONField
 
 # Columns that exist upstream and are never mapped, so never selected nor rendered.
 SECRET_COLUMNS: dict[str, list[str]] = {
@@ -190,8 +190,8 @@ class Niche(models.Model):
     id = models.UUIDField(primary_key=True)
     name = models.TextField()
     slug = models.TextField(unique=True)
-    tier = models.CharField(max_length=1, choices=NicheTier.choices)
-    status = models.CharField(max_length=20, choices=NicheStatus.choices)
+    tier = NativeEnumField(max_length=1, choices=NicheTier.choices)
+    status = NativeEnumField(max_length=20, choices=NicheStatus.choices)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -206,7 +206,7 @@ class Niche(models.Model):
 class Proxy(models.Model):
     id = models.UUIDField(primary_key=True)
     provider = models.TextField()
-    type = models.CharField(max_length=20, choices=ProxyType.choices)
+    type = NativeEnumField(max_length=20, choices=ProxyType.choices)
     host = models.TextField()
     port = models.IntegerField()
     # credentials_enc: secret, not mapped (SECRET_COLUMNS)
@@ -236,7 +236,7 @@ class Device(models.Model):
     ios_version = models.TextField(null=True, blank=True, verbose_name="iOS version")
     wda_port = models.IntegerField(null=True, verbose_name="WDA port")
     current_proxy = _fk(Proxy, "current_devices", null=True)
-    status = models.CharField(max_length=20, choices=DeviceStatus.choices)
+    status = NativeEnumField(max_length=20, choices=DeviceStatus.choices)
     connected_since = models.DateTimeField(null=True)
     battery_level = models.FloatField(null=True)
     storage_free_gb = models.FloatField(null=True)
@@ -253,14 +253,14 @@ class Device(models.Model):
 
 class Account(models.Model):
     id = models.UUIDField(primary_key=True)
-    platform = models.CharField(max_length=20, choices=Platform.choices)
+    platform = NativeEnumField(max_length=20, choices=Platform.choices)
     username = models.TextField()
     display_name = models.TextField(null=True, blank=True)
     # email_enc, password_enc, phone_number_enc, totp_secret_enc, proxy_credentials: secret, not mapped
     proxy = _fk(Proxy, "accounts", null=True)
     device = _fk(Device, "accounts", null=True)
     niche = _fk(Niche, "accounts", null=True)
-    current_state = models.CharField(max_length=20, choices=AccountState.choices)
+    current_state = NativeEnumField(max_length=20, choices=AccountState.choices)
     warming_day_count = models.IntegerField()
     followers = models.IntegerField()
     following = models.IntegerField()
@@ -310,9 +310,9 @@ class Hook(models.Model):
     id = models.UUIDField(primary_key=True)
     hook_text = models.TextField()
     template_text = models.TextField(null=True, blank=True)
-    hook_category = models.CharField(max_length=30, choices=HookCategory.choices)
+    hook_category = NativeEnumField(max_length=30, choices=HookCategory.choices)
     emotional_tone = models.TextField(null=True, blank=True)
-    platform = models.CharField(max_length=20, choices=Platform.choices, null=True)
+    platform = NativeEnumField(max_length=20, choices=Platform.choices, null=True)
     niche = _fk(Niche, "hooks", null=True)
     times_used = models.IntegerField()
     avg_3s_retention = models.FloatField(null=True)
@@ -339,8 +339,8 @@ class Content(models.Model):
     script_text = models.TextField(null=True, blank=True)
     script_json = SourceJSONField(null=True)
     hook = _fk(Hook, "content", null=True)
-    content_format = models.CharField(max_length=20, choices=ContentFormat.choices)
-    production_status = models.CharField(max_length=20, choices=ProductionStatus.choices)
+    content_format = NativeEnumField(max_length=20, choices=ContentFormat.choices)
+    production_status = NativeEnumField(max_length=20, choices=ProductionStatus.choices)
     quality_score = models.FloatField(null=True)
     cost_usd = models.DecimalField(max_digits=10, decimal_places=4, null=True)
     duration_seconds = models.FloatField(null=True)
@@ -383,7 +383,7 @@ class ContentAsset(models.Model):
 class ContentFlag(models.Model):
     id = models.UUIDField(primary_key=True)
     content = _fk(Content, "flags")
-    flag_type = models.CharField(max_length=20, choices=FlagType.choices)
+    flag_type = NativeEnumField(max_length=20, choices=FlagType.choices)
     reason = models.TextField(null=True, blank=True)
     flagged_by = models.TextField(null=True, blank=True)
     resolved = models.BooleanField()
@@ -402,15 +402,15 @@ class Distribution(models.Model):
     id = models.UUIDField(primary_key=True)
     content = _fk(Content, "distributions")
     account = _fk(Account, "distributions")
-    platform = models.CharField(max_length=20, choices=Platform.choices)
-    status = models.CharField(max_length=20, choices=DistributionStatus.choices)
+    platform = NativeEnumField(max_length=20, choices=Platform.choices)
+    status = NativeEnumField(max_length=20, choices=DistributionStatus.choices)
     posted_at = models.DateTimeField(null=True)
     post_url = models.TextField(null=True, blank=True)
     post_id_on_platform = models.TextField(null=True, blank=True)
     caption_text = models.TextField(null=True, blank=True)
     hashtags = ArrayField(models.TextField(), default=list)
     scheduled_for = models.DateTimeField(null=True)
-    posted_via = models.CharField(max_length=20, choices=PostingMethod.choices, null=True)
+    posted_via = NativeEnumField(max_length=20, choices=PostingMethod.choices, null=True)
     error_message = models.TextField(null=True, blank=True)
     retry_count = models.IntegerField()
     created_at = models.DateTimeField()
@@ -450,7 +450,7 @@ class ActivityLog(models.Model):
     id = models.UUIDField(primary_key=True)
     account = _fk(Account, "activity", null=True)
     device = _fk(Device, "activity", null=True)
-    activity_type = models.CharField(max_length=20, choices=ActivityType.choices)
+    activity_type = NativeEnumField(max_length=20, choices=ActivityType.choices)
     detail_json = SourceJSONField(null=True)
     success = models.BooleanField()
     error_message = models.TextField(null=True, blank=True)
@@ -467,7 +467,7 @@ class ActivityLog(models.Model):
 class WarmingProgress(models.Model):
     id = models.UUIDField(primary_key=True)
     account = _fk(Account, "warming_progress")
-    phase = models.CharField(max_length=2, choices=WarmingPhase.choices)
+    phase = NativeEnumField(max_length=2, choices=WarmingPhase.choices)
     day_in_phase = models.IntegerField()
     likes_given = models.IntegerField()
     comments_made = models.IntegerField()
@@ -512,7 +512,7 @@ class AccountHealthSnapshot(models.Model):
     # inside the account page only.
     time = models.DateTimeField(primary_key=True)
     account = _fk(Account, "health_snapshots")
-    state = models.CharField(max_length=20, choices=AccountState.choices)
+    state = NativeEnumField(max_length=20, choices=AccountState.choices)
     followers = models.IntegerField()
     following = models.IntegerField()
     avg_views = models.FloatField(null=True)

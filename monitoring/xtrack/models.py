@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from backoffice.fields import NaiveUTCDateTimeField, SourceJSONField
+from backoffice.fields import NaiveUTCDateTimeField, NativeEnumField, SourceJSONField
 
 # Columns that exist in the source but are never mapped, selected or rendered.
 SECRET_COLUMNS: dict[str, list[str]] = {
@@ -60,7 +60,7 @@ class User(models.Model):
     email = models.CharField(max_length=255, unique=True)
     # password_hash: never mapped (SECRET_COLUMNS)
     name = models.CharField(max_length=255, null=True, blank=True)
-    status = models.CharField(max_length=20, choices=UserStatus.choices)
+    status = NativeEnumField(max_length=20, choices=UserStatus.choices)
     created_at = NaiveUTCDateTimeField(null=True)
     updated_at = NaiveUTCDateTimeField(null=True)
     last_login_at = NaiveUTCDateTimeField(null=True)
@@ -80,7 +80,7 @@ class NotificationTarget(models.Model):
     user = models.ForeignKey(
         User, on_delete=models.DO_NOTHING, db_constraint=False, related_name="notification_targets"
     )
-    channel = models.CharField(max_length=20, choices=NotificationChannel.choices)
+    channel = NativeEnumField(max_length=20, choices=NotificationChannel.choices)
     name = models.CharField(max_length=255, null=True, blank=True)
     telegram_chat_id = models.CharField(max_length=255, null=True, blank=True)
     telegram_username = models.CharField(max_length=255, null=True, blank=True)
@@ -105,11 +105,11 @@ class Job(models.Model):
     user = models.ForeignKey(User, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="jobs")
     x_username = models.CharField(max_length=255)
     frequency = models.CharField(max_length=50)
-    topics = SourceJSONField(null=True)
+    topics = SourceJSONField(null=True, json_type="json")
     language = models.CharField(max_length=20, null=True, blank=True)
     email = models.CharField(max_length=255, null=True, blank=True)
     is_active = models.BooleanField(null=True)
-    status = models.CharField(max_length=20, choices=JobStatus.choices)
+    status = NativeEnumField(max_length=20, choices=JobStatus.choices)
     notification_target = models.ForeignKey(
         NotificationTarget, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="jobs"
     )
@@ -148,7 +148,7 @@ class JobNotificationTarget(models.Model):
 class JobExecution(models.Model):
     id = models.AutoField(primary_key=True)
     job = models.ForeignKey(Job, on_delete=models.DO_NOTHING, db_constraint=False, related_name="executions")
-    status = models.CharField(max_length=20, choices=ExecutionStatus.choices)
+    status = NativeEnumField(max_length=20, choices=ExecutionStatus.choices)
     started_at = NaiveUTCDateTimeField(null=True)
     completed_at = NaiveUTCDateTimeField(null=True)
     tweets_fetched = models.IntegerField(null=True)
@@ -173,11 +173,11 @@ class Summary(models.Model):
     )
     is_playground = models.BooleanField(null=True)
     x_username = models.CharField(max_length=255, null=True, blank=True)
-    topics = SourceJSONField(null=True)
+    topics = SourceJSONField(null=True, json_type="json")
     hours_back = models.IntegerField(null=True)
     content = models.TextField()
     tweets_count = models.IntegerField(null=True)
-    raw_data = SourceJSONField(null=True)
+    raw_data = SourceJSONField(null=True, json_type="json")
     input_tokens = models.IntegerField(null=True)
     output_tokens = models.IntegerField(null=True)
     created_at = NaiveUTCDateTimeField(null=True)
@@ -197,7 +197,7 @@ class NotificationBindToken(models.Model):
     id = models.AutoField(primary_key=True)
     user = models.ForeignKey(User, on_delete=models.DO_NOTHING, db_constraint=False, related_name="bind_tokens")
     # token: never mapped (SECRET_COLUMNS)
-    channel = models.CharField(max_length=20, choices=NotificationChannel.choices)
+    channel = NativeEnumField(max_length=20, choices=NotificationChannel.choices)
     expires_at = NaiveUTCDateTimeField()
     used_at = NaiveUTCDateTimeField(null=True)
     created_at = NaiveUTCDateTimeField(null=True)
