@@ -23,6 +23,8 @@ import threading
 
 from django.db import connections
 
+from backoffice.middleware import schema_changed
+
 JSON, JSONB = "json", "jsonb"
 
 # (stage code, data_jobs key that must have succeeded to get past it), in the seed's order.
@@ -57,10 +59,15 @@ def json_kind(table: str = "app_wrapped_runs", column_name: str = "payload", ali
     return kind
 
 
-def forget_json_kinds() -> None:
-    """Drop what json_kind() learned (tests that change a column's type in place)."""
-    with _kinds_lock:
-        _kinds.clear()
+def forget_json_kinds(sender=None, **kwargs) -> None:
+    """Drop what json_kind() learned: the column's type changed under a running process."""
+    if sender in (None, "wrapped"):
+        with _kinds_lock:
+            _kinds.clear()
+
+
+# The page that met the change explains it; the next request reads the type again.
+schema_changed.connect(forget_json_kinds, dispatch_uid="wrapped-json-kinds")
 
 
 def readable(value: str, kind: str = JSON) -> str:
