@@ -814,8 +814,8 @@ def _check_indexes(cursor, specs: list[IndexSpec], tables: dict, report: SourceR
             report.add(
                 WARNING,
                 SERVICE_INDEX,
-                f"The service's index {s.name} on {s.table} ({s.columns}) is gone: {s.pages} now read the "
-                "whole table (slow on a big table, possibly past the statement timeout).",
+                f"The service's index {s.name} on {s.table} ({s.columns}) is gone. Slowed: {s.pages} (they "
+                "now scan the whole table, on a big one past the statement timeout).",
                 s.table,
             )
         else:

@@ -101,8 +101,8 @@ def test_drifted_wrapped_report(drifted):
     ), type_warnings
     (gone,) = lines(report, WARNING, "service_index")
     assert gone.startswith(
-        "The service's index ix_app_wrapped_runs_app_user_id on app_wrapped_runs (app_user_id) is gone: "
-        "the runs search by person, the user detail (runs) and Find a person now read the whole table"
+        "The service's index ix_app_wrapped_runs_app_user_id on app_wrapped_runs (app_user_id) is gone. "
+        "Slowed: the runs search by person, the user detail (runs) and Find a person (they now scan"
     )
     assert (
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_app_wrapped_runs_app_user_id ON app_wrapped_runs (app_user_id);"
