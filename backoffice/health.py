@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from importlib import import_module
 
@@ -799,6 +799,13 @@ def _check_indexes(cursor, specs: list[IndexSpec], tables: dict, report: SourceR
     specs = [s for s in specs if s.table in tables and tables[s.table]["kind"] in {"r", "p", "m"}]
     if not specs:
         return
+    # Columns over a value whose type may vary (a payload json or jsonb) render for the real one.
+    specs = [
+        replace(s, columns=s.columns.for_columns(tables[s.table]["columns"]))
+        if hasattr(s.columns, "for_columns")
+        else s
+        for s in specs
+    ]
     cursor.execute(INDEXES_SQL, [sorted({s.table for s in specs})])
     existing: dict[str, list[tuple[str, tuple | None]]] = {}
     for table, name, indexdef in cursor.fetchall():

@@ -114,6 +114,38 @@ def test_queue_reads_job_payloads_with_a_nul_escape(client_for):
     assert job.id in page and "boom\ufffdcrash" in page
 
 
+# -- the recommended expression indexes, in the payload's flavour -------------------------------------
+
+EXPRESSION_INDEXES = ("bo_runs_stage", "bo_runs_warnings")
+
+
+def assert_suggested_expression_indexes_take(kind: str) -> None:
+    """The suggested statements run on the table as it is, and the check then finds them present."""
+    from backoffice import seeding
+    from backoffice.health import check_source
+
+    before = check_source("wrapped")
+    statements = [s for s in before.index_suggestions if any(f" {name} " in s for name in EXPRESSION_INDEXES)]
+    stage, warnings = statements
+    assert " bo_runs_stage " in stage and f" {kind}_typeof(" in warnings, statements
+    # the json form reads past \u0000 escapes (a row holding one must not fail the CREATE INDEX)
+    assert ("strpos(payload::text" in stage) is (kind == "json")
+    try:
+        for statement in statements:  # CONCURRENTLY would wait for the test's own open transaction
+            seeding.execute("wrapped", statement.replace(" CONCURRENTLY", ""))
+        after = check_source("wrapped")
+        assert not [s for s in after.index_suggestions if any(f" {n} " in s for n in EXPRESSION_INDEXES)]
+        assert len(after.index_suggestions) == len(before.index_suggestions) - 2
+    finally:
+        for name in EXPRESSION_INDEXES:
+            seeding.execute("wrapped", f"DROP INDEX IF EXISTS {name}")
+
+
+def test_suggested_expression_indexes_take_on_json_payloads():
+    nul_run()  # building the index evaluates it on every row, this one too
+    assert_suggested_expression_indexes_take("json")
+
+
 # -- 2. a drifted copy of the Wrapped schema -------------------------------------------------------
 
 WRAPPED_DRIFT = [
@@ -252,6 +284,9 @@ class TestDriftedWrapped:
         assert "The source schema has changed" in page
         assert "column referrals.completions does not exist" in page and "manage.py check_sources" in page
         assert "Table referrals lacks column completions (Referral.completions)" in page
+
+    def test_suggested_expression_indexes_take_on_jsonb_payloads(self):
+        assert_suggested_expression_indexes_take("jsonb")
 
     def test_the_payload_type_is_read_once_per_process(self, client_for, people):
         expressions.forget_json_kinds()

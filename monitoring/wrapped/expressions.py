@@ -110,6 +110,24 @@ def has_warnings_filter_sql(table: str | None = "app_wrapped_runs", kind: str = 
     return _has_warnings(f"({payload} -> '_analysis_warnings')", f"({payload} ->> '_analysis_warnings')", kind)
 
 
+class IndexExpression(str):
+    """Index columns over the payload: the json form as text, and `for_columns` renders the form
+    for the table's real payload type (a health check suggests an index the table can take)."""
+
+    def __new__(cls, render):
+        text = super().__new__(cls, render(JSON))
+        text.render = render
+        return text
+
+    def for_columns(self, columns: dict) -> str:
+        payload = columns.get("payload")
+        return self.render(JSONB) if getattr(payload, "typname", None) == JSONB else str(self)
+
+
+def indexable(render) -> IndexExpression:
+    return IndexExpression(render)
+
+
 # -- display form (one parse per row) -----------------------------------------------------------------
 PROGRESS_KEYS = ("completed_data_jobs", "videos_fetched_total", "has_more", "cursor_ms")
 # A list row needs four numbers from the payload; for a multi-MB payload (an `_analysis_debug`

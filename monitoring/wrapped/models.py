@@ -231,8 +231,19 @@ class ReferralEvent(models.Model):
 # them as CREATE INDEX CONCURRENTLY suggestions. (table, columns, name)
 RECOMMENDED_INDEXES = [
     # The stage and warnings filters, as expressions: a filtered page then reads no payload.
-    ("app_wrapped_runs", f"{expressions.stage_filter_sql(None)}, updated_at DESC, id DESC", "bo_runs_stage"),
-    ("app_wrapped_runs", f"{expressions.has_warnings_filter_sql(None)}, updated_at DESC, id DESC", "bo_runs_warnings"),
+    # Rendered for the payload's real type (json or jsonb) when a health check suggests them.
+    (
+        "app_wrapped_runs",
+        expressions.indexable(lambda kind: f"{expressions.stage_filter_sql(None, kind)}, updated_at DESC, id DESC"),
+        "bo_runs_stage",
+    ),
+    (
+        "app_wrapped_runs",
+        expressions.indexable(
+            lambda kind: f"{expressions.has_warnings_filter_sql(None, kind)}, updated_at DESC, id DESC"
+        ),
+        "bo_runs_warnings",
+    ),
     ("app_wrapped_runs", "updated_at DESC, id DESC", "bo_runs_updated_at_id"),
     ("app_wrapped_runs", "status, updated_at DESC, id DESC", "bo_runs_status_updated_at"),
     ("app_wrapped_runs", "lower(email)", "bo_runs_lower_email"),
