@@ -610,9 +610,11 @@ def _check_primary_keys(models, keys: dict, tables: dict, report: SourceReport) 
             )
         from django.contrib import admin
 
-        # A table shown only inside other pages has no detail page that looks rows up by its key.
+        has_page = admin.site.is_registered(model)
+        if not has_page:  # shown only inside other pages: nothing looks its rows up by key
+            effect = f"({key}) is not a key of the table; no page of its own looks rows up by it."
         report.add(
-            WARNING if admin.site.is_registered(model) else INFO,
+            WARNING if has_page else INFO,
             PRIMARY_KEY,
             f"Primary key of {opts.db_table} changed: the model's is ({key}), the table has {now}. {effect} "
             f"Pages: {pages_of(model)}.",

@@ -114,6 +114,16 @@ def test_queue_reads_job_payloads_with_a_nul_escape(client_for):
     assert job.id in page and "boom\ufffdcrash" in page
 
 
+def test_the_healthy_wrapped_schema_has_no_drift():
+    from backoffice.health import OK, check_source
+
+    report = check_source("wrapped")
+    drift = [f.message for f in report.findings if f.severity != OK and f.kind not in {"index"}]
+    assert not drift, drift
+    assert "18 of 18 service indexes the pages rely on are present." in [f.message for f in report.findings]
+    assert "9 tables and their columns match the models." in [f.message for f in report.findings]
+
+
 # -- the recommended expression indexes, in the payload's flavour -------------------------------------
 
 EXPRESSION_INDEXES = ("bo_runs_stage", "bo_runs_warnings")
