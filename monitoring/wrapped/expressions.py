@@ -70,14 +70,17 @@ def forget_json_kinds(sender=None, **kwargs) -> None:
 schema_changed.connect(forget_json_kinds, dispatch_uid="wrapped-json-kinds")
 
 
-def readable(value: str, kind: str = JSON) -> str:
-    """The json value with any \\u0000 escape made harmless (see the module docstring)."""
+def nul_safe(render, value: str, kind: str = JSON) -> str:
+    """render(value), made to survive a \\u0000 escape in a json value (see the module docstring).
+
+    One strpos per row decides; only a value that holds the escape is rewritten. The check sits
+    at the top, not at each reference to the value: every reference reads the (TOASTed) value
+    again, so a per-reference check costs a fetch and a scan each.
+    """
     if kind == JSONB:
-        return value
-    return (
-        f"(CASE WHEN strpos({value}::text, '\\u0000') > 0"
-        f" THEN replace({value}::text, '\\u0000', '\\ufffd')::json ELSE {value} END)"
-    )
+        return render(value)
+    fixed = f"replace({value}::text, '\\u0000', '\\ufffd')::json"
+    return f"(CASE WHEN strpos({value}::text, '\\u0000') > 0 THEN {render(fixed)} ELSE {render(value)} END)"
 
 
 def _stage_case(status: str, job_status) -> str:
@@ -101,13 +104,17 @@ def column(table: str | None, name: str) -> str:
 
 # -- filter forms (indexable) -----------------------------------------------------------------------
 def stage_filter_sql(table: str | None = "app_wrapped_runs", kind: str = JSON) -> str:
-    payload = readable(column(table, "payload"), kind)
-    return _stage_case(column(table, "status"), lambda key: f"({payload} #>> '{{data_jobs,{key},status}}')")
+    def render(payload: str) -> str:
+        return _stage_case(column(table, "status"), lambda key: f"({payload} #>> '{{data_jobs,{key},status}}')")
+
+    return nul_safe(render, column(table, "payload"), kind)
 
 
 def has_warnings_filter_sql(table: str | None = "app_wrapped_runs", kind: str = JSON) -> str:
-    payload = readable(column(table, "payload"), kind)
-    return _has_warnings(f"({payload} -> '_analysis_warnings')", f"({payload} ->> '_analysis_warnings')", kind)
+    def render(payload: str) -> str:
+        return _has_warnings(f"({payload} -> '_analysis_warnings')", f"({payload} ->> '_analysis_warnings')", kind)
+
+    return nul_safe(render, column(table, "payload"), kind)
 
 
 class IndexExpression(str):
@@ -139,11 +146,6 @@ HUGE_PAYLOAD_BYTES = 512 * 1024
 def digest_sql(table: str = "app_wrapped_runs", kind: str = JSON) -> str:
     """{stage, warnings, <progress keys>} as one json value, parsing the payload once."""
     raw, status = column(table, "payload"), column(table, "status")
-    payload = readable(raw, kind)
-    record = (
-        f"{kind}_to_record(CASE WHEN {kind}_typeof({payload}) = 'object' THEN {payload} ELSE '{{}}'::{kind} END)"
-        f" AS x(data_jobs {kind}, _watch_history_progress {kind}, _analysis_warnings {kind})"
-    )
     stage = _stage_case(status, lambda key: f"(x.data_jobs #>> '{{{key},status}}')")
     warnings = (
         f"(CASE {kind}_typeof(x._analysis_warnings) WHEN 'array' THEN {kind}_array_length(x._analysis_warnings)"
@@ -151,13 +153,29 @@ def digest_sql(table: str = "app_wrapped_runs", kind: str = JSON) -> str:
         " WHEN 'object' THEN 1 ELSE 0 END)"
     )
     progress = ", ".join(f"'{key}', x._watch_history_progress #>> '{{{key}}}'" for key in PROGRESS_KEYS)
-    full = f"(SELECT json_build_object('stage', {stage}, 'warnings', {warnings}, {progress}) FROM {record})"
+
+    def full(payload: str) -> str:
+        record = (
+            f"{kind}_to_record(CASE WHEN {kind}_typeof({payload}) = 'object' THEN {payload} ELSE '{{}}'::{kind} END)"
+            f" AS x(data_jobs {kind}, _watch_history_progress {kind}, _analysis_warnings {kind})"
+        )
+        return f"(SELECT json_build_object('stage', {stage}, 'warnings', {warnings}, {progress}) FROM {record})"
+
     return (
         f"(CASE WHEN pg_column_size({raw}) > {HUGE_PAYLOAD_BYTES} THEN json_build_object("
-        f"'stage', {stage_filter_sql(table, kind)}, 'huge_payload', pg_column_size({raw})) ELSE {full} END)"
+        f"'stage', {stage_filter_sql(table, kind)}, 'huge_payload', pg_column_size({raw})) "
+        f"ELSE {nul_safe(full, raw, kind)} END)"
     )
 
 
-def job_key_sql(kind: str = JSON) -> str:
-    """`"app_jobs".payload #>> %s` (one path parameter), readable whatever the payload holds."""
-    return f"({readable(column('app_jobs', 'payload'), kind)} #>> %s)"
+def job_key_sql(*keys: str, kind: str = JSON) -> str:
+    """The first present of these top-level keys of `"app_jobs".payload`, as text, whatever it holds."""
+    for key in keys:
+        if not key.replace("_", "").isalnum():
+            raise ValueError(f"not a plain key: {key!r}")  # keys are written into the SQL
+
+    def render(payload: str) -> str:
+        reads = ", ".join(f"({payload} ->> '{key}')" for key in keys)
+        return f"COALESCE({reads})"
+
+    return nul_safe(render, column("app_jobs", "payload"), kind)

@@ -252,11 +252,11 @@ def queue_counts(statuses=OPEN_JOB_STATUSES) -> dict[str, dict[str, int]]:
 
 
 def jobs_for_list(jobs: QuerySet[AppJob]) -> QuerySet[AppJob]:
-    ref = expressions.job_key_sql(expressions.json_kind("app_jobs"))
+    kind = expressions.json_kind("app_jobs")
     return jobs.defer("payload").annotate(
-        payload_run_id=RawSQL(ref, ["{wrapped_run_id}"]),
-        payload_app_user_id=RawSQL(ref, ["{app_user_id}"]),
-        payload_error=RawSQL(f"COALESCE({ref}, {ref})", ["{last_error}", "{error}"]),
+        payload_run_id=RawSQL(expressions.job_key_sql("wrapped_run_id", kind=kind), []),
+        payload_app_user_id=RawSQL(expressions.job_key_sql("app_user_id", kind=kind), []),
+        payload_error=RawSQL(expressions.job_key_sql("last_error", "error", kind=kind), []),
     )
 
 
