@@ -823,7 +823,7 @@ def _check_indexes(cursor, specs: list[IndexSpec], tables: dict, report: SourceR
             report.add(
                 WARNING,
                 SERVICE_INDEX,
-                f"The service's index {s.name} on {s.table} ({s.columns}) is gone. Slowed: {s.pages} (they "
+                f"The service's index {s.name} on {s.table} ({_short(s.columns)}) is gone. Slowed: {s.pages} (they "
                 "now scan the whole table, on a big one past the statement timeout).",
                 s.table,
             )
@@ -831,7 +831,7 @@ def _check_indexes(cursor, specs: list[IndexSpec], tables: dict, report: SourceR
             report.add(
                 WARNING,
                 INDEX,
-                f"No index on {s.table} ({s.columns}) for the back office's queries; suggested: {s.name}. "
+                f"No index on {s.table} ({_short(s.columns)}) for the back office's queries; suggested: {s.name}. "
                 f"It speeds up {s.pages}.",
                 s.table,
             )
@@ -851,6 +851,12 @@ def _ident(name: str) -> str:
     if _PLAIN_IDENT.match(name) and name not in _RESERVED:
         return name
     return '"' + name.replace('"', '""') + '"'
+
+
+def _short(columns_sql: str, limit: int = 100) -> str:
+    """Index columns for a one-line finding; the suggested statement carries them in full."""
+    text = " ".join(str(columns_sql).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _first_line(exc: BaseException) -> str:
