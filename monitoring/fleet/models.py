@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
-from backoffice.fields import SourceJSONField
+from backoffice.fields import NativeEnumField, SourceJSONField
 
 # Columns that exist in the service and are never mapped, so never selected nor rendered.
 SECRET_COLUMNS: dict[str, list[str]] = {
@@ -223,8 +223,8 @@ class Niche(models.Model):
     name = models.TextField()
     slug = models.TextField(unique=True)
     config_yaml = models.TextField(null=True, blank=True)
-    tier = models.CharField(max_length=1, choices=NicheTier.choices)
-    status = models.CharField(max_length=20, choices=NicheStatus.choices)
+    tier = NativeEnumField(max_length=1, choices=NicheTier.choices)
+    status = NativeEnumField(max_length=20, choices=NicheStatus.choices)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -239,7 +239,7 @@ class Niche(models.Model):
 class Proxy(models.Model):
     id = models.UUIDField(primary_key=True)
     provider = models.TextField()
-    type = models.CharField(max_length=20, choices=ProxyType.choices)
+    type = NativeEnumField(max_length=20, choices=ProxyType.choices)
     host = models.TextField()
     port = models.IntegerField()
     # credentials_enc: secret, not mapped (SECRET_COLUMNS)
@@ -270,7 +270,7 @@ class Device(models.Model):
     ios_version = models.TextField(verbose_name="iOS version")
     wda_port = models.IntegerField(null=True, verbose_name="WDA port")
     current_proxy = _fk(Proxy, "+", null=True)
-    status = models.CharField(max_length=20, choices=DeviceStatus.choices)
+    status = NativeEnumField(max_length=20, choices=DeviceStatus.choices)
     connected_since = models.DateTimeField(null=True)
     battery_level = models.SmallIntegerField(null=True)
     storage_free_gb = models.DecimalField(max_digits=6, decimal_places=2, null=True)
@@ -287,14 +287,14 @@ class Device(models.Model):
 
 class Account(models.Model):
     id = models.UUIDField(primary_key=True)
-    platform = models.CharField(max_length=20, choices=Platform.choices)
+    platform = NativeEnumField(max_length=20, choices=Platform.choices)
     username = models.TextField()
     display_name = models.TextField(null=True, blank=True)
     # email_enc, password_enc, phone_number_enc, totp_secret_enc: secret, not mapped
     proxy = _fk(Proxy, "+", null=True)
     device = _fk(Device, "accounts", null=True)
     niche = _fk(Niche, "+", null=True)
-    current_state = models.CharField(max_length=20, choices=AccountState.choices)
+    current_state = NativeEnumField(max_length=20, choices=AccountState.choices)
     warming_day_count = models.IntegerField()
     followers = models.IntegerField()
     following = models.IntegerField()
@@ -344,9 +344,9 @@ class Hook(models.Model):
     id = models.UUIDField(primary_key=True)
     hook_text = models.TextField()
     template_text = models.TextField(null=True, blank=True)
-    hook_category = models.CharField(max_length=30, choices=HookCategory.choices)
+    hook_category = NativeEnumField(max_length=30, choices=HookCategory.choices)
     emotional_tone = models.TextField(null=True, blank=True)
-    platform = models.CharField(max_length=20, choices=Platform.choices, null=True)
+    platform = NativeEnumField(max_length=20, choices=Platform.choices, null=True)
     niche = _fk(Niche, "+", null=True)
     times_used = models.IntegerField()
     avg_3s_retention = models.DecimalField(max_digits=5, decimal_places=4, null=True)
@@ -372,8 +372,8 @@ class Content(models.Model):
     topic = models.TextField()
     script_text = models.TextField(null=True, blank=True)
     hook = _fk(Hook, "+", null=True)
-    content_format = models.CharField(max_length=20, choices=ContentFormat.choices)
-    production_status = models.CharField(max_length=20, choices=ProductionStatus.choices)
+    content_format = NativeEnumField(max_length=20, choices=ContentFormat.choices)
+    production_status = NativeEnumField(max_length=20, choices=ProductionStatus.choices)
     quality_score = models.DecimalField(max_digits=4, decimal_places=2, null=True)
     cost_usd = models.DecimalField(max_digits=8, decimal_places=4)
     duration_seconds = models.DecimalField(max_digits=6, decimal_places=2, null=True)
@@ -396,8 +396,8 @@ class Content(models.Model):
 class ContentAsset(models.Model):
     id = models.UUIDField(primary_key=True)
     content = _fk(Content, "assets")
-    asset_type = models.CharField(max_length=20, choices=AssetType.choices)
-    model_used = models.CharField(max_length=20, choices=AssetModel.choices)
+    asset_type = NativeEnumField(max_length=20, choices=AssetType.choices)
+    model_used = NativeEnumField(max_length=20, choices=AssetModel.choices)
     cost_usd = models.DecimalField(max_digits=8, decimal_places=4)
     file_path = models.TextField()
     duration_seconds = models.DecimalField(max_digits=6, decimal_places=2, null=True)
@@ -417,8 +417,8 @@ class ContentFlag(models.Model):
     id = models.UUIDField(primary_key=True)
     content = _fk(Content, "flags", null=True)
     distribution = _fk("Distribution", "flags", null=True)
-    flag_type = models.CharField(max_length=20, choices=FlagType.choices)
-    platform = models.CharField(max_length=20, choices=Platform.choices, null=True)
+    flag_type = NativeEnumField(max_length=20, choices=FlagType.choices)
+    platform = NativeEnumField(max_length=20, choices=Platform.choices, null=True)
     detail_text = models.TextField(null=True, blank=True)
     resolved = models.BooleanField()
     flagged_at = models.DateTimeField()
@@ -436,15 +436,15 @@ class Distribution(models.Model):
     id = models.UUIDField(primary_key=True)
     content = _fk(Content, "distributions")
     account = _fk(Account, "distributions")
-    platform = models.CharField(max_length=20, choices=Platform.choices)
-    status = models.CharField(max_length=20, choices=DistributionStatus.choices)
+    platform = NativeEnumField(max_length=20, choices=Platform.choices)
+    status = NativeEnumField(max_length=20, choices=DistributionStatus.choices)
     posted_at = models.DateTimeField(null=True)
     post_url = models.TextField(null=True, blank=True)
     post_id_on_platform = models.TextField(null=True, blank=True)
     caption_text = models.TextField(null=True, blank=True)
     hashtags = ArrayField(models.TextField(), null=True)
     scheduled_for = models.DateTimeField(null=True)
-    posted_via = models.CharField(max_length=20, choices=PostingMethod.choices, null=True)
+    posted_via = NativeEnumField(max_length=20, choices=PostingMethod.choices, null=True)
     error_message = models.TextField(null=True, blank=True)
     retry_count = models.SmallIntegerField()
     created_at = models.DateTimeField()
@@ -460,7 +460,7 @@ class Distribution(models.Model):
 
 class TrendingTopic(models.Model):
     id = models.UUIDField(primary_key=True)
-    platform = models.CharField(max_length=20, choices=Platform.choices)
+    platform = NativeEnumField(max_length=20, choices=Platform.choices)
     topic_text = models.TextField(null=True, blank=True)
     hashtag = models.TextField(null=True, blank=True)
     sound_id = models.TextField(null=True, blank=True)
@@ -485,7 +485,7 @@ class ActivityLog(models.Model):
     id = models.UUIDField(primary_key=True)
     account = _fk(Account, "activity")
     device = _fk(Device, "+", null=True)
-    activity_type = models.CharField(max_length=20, choices=ActivityType.choices)
+    activity_type = NativeEnumField(max_length=20, choices=ActivityType.choices)
     detail_json = SourceJSONField(null=True)
     success = models.BooleanField()
     error_message = models.TextField(null=True, blank=True)
@@ -502,7 +502,7 @@ class ActivityLog(models.Model):
 class WarmingProgress(models.Model):
     id = models.UUIDField(primary_key=True)
     account = _fk(Account, "warming_progress")
-    phase = models.CharField(max_length=2, choices=WarmingPhase.choices)
+    phase = NativeEnumField(max_length=2, choices=WarmingPhase.choices)
     day_in_phase = models.IntegerField()
     likes_given = models.IntegerField()
     comments_made = models.IntegerField()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from backoffice.fields import SourceJSONField
+from backoffice.fields import NativeEnumField, SourceJSONField
 
 # Columns that exist in the source but are never mapped, selected or rendered.
 SECRET_COLUMNS: dict[str, list[str]] = {}
@@ -54,7 +54,7 @@ class BatchJob(models.Model):
     id = models.UUIDField(primary_key=True)
     job_id = models.CharField(max_length=100, unique=True)
     campaign_name = models.CharField(max_length=255, null=True, blank=True)
-    status = models.CharField(max_length=20, choices=JobStatus.choices, null=True)
+    status = NativeEnumField(max_length=20, choices=JobStatus.choices, null=True)
     total_items = models.IntegerField(null=True)
     processed_items = models.IntegerField(null=True)
     success_count = models.IntegerField(null=True)
@@ -97,7 +97,7 @@ class GeneratedPoster(models.Model):
     display_name = models.CharField(max_length=255, null=True, blank=True)
     poster_url = models.CharField(max_length=500, null=True, blank=True)
     s3_key = models.CharField(max_length=500, null=True, blank=True)
-    status = models.CharField(max_length=20, choices=JobStatus.choices, null=True)
+    status = NativeEnumField(max_length=20, choices=JobStatus.choices, null=True)
     processing_time_ms = models.IntegerField(null=True)
     error_message = models.TextField(null=True, blank=True)
     metadata = SourceJSONField(null=True, default=dict)
@@ -124,7 +124,7 @@ class JobLog(models.Model):
         db_constraint=False,
         related_name="logs",
     )
-    level = models.CharField(max_length=10, choices=LogLevel.choices, null=True)
+    level = NativeEnumField(max_length=10, choices=LogLevel.choices, null=True)
     message = models.TextField()
     details = SourceJSONField(null=True, default=dict)
     created_at = models.DateTimeField(null=True)

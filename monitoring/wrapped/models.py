@@ -145,7 +145,7 @@ class AuthJob(models.Model):
 class AppJob(models.Model):
     id = models.CharField(primary_key=True, max_length=64)
     task_name = models.CharField(max_length=64, choices=TaskName.choices)
-    payload = SourceJSONField()
+    payload = SourceJSONField(json_type="json")
     status = models.CharField(max_length=32, choices=JobStatus.choices)
     attempts = models.IntegerField()
     max_attempts = models.IntegerField()
@@ -175,7 +175,7 @@ class WrappedRun(models.Model):
     archive_user_id = models.CharField(max_length=255, null=True)
     status = models.CharField(max_length=32, choices=RunStatus.choices)
     email = models.CharField(max_length=320, null=True)
-    payload = SourceJSONField()
+    payload = SourceJSONField(json_type="json")
     watch_history_job = models.ForeignKey(
         AppJob,
         on_delete=models.DO_NOTHING,
@@ -231,8 +231,19 @@ class ReferralEvent(models.Model):
 # them as CREATE INDEX CONCURRENTLY suggestions. (table, columns, name)
 RECOMMENDED_INDEXES = [
     # The stage and warnings filters, as expressions: a filtered page then reads no payload.
-    ("app_wrapped_runs", f"{expressions.stage_filter_sql(None)}, updated_at DESC, id DESC", "bo_runs_stage"),
-    ("app_wrapped_runs", f"{expressions.has_warnings_filter_sql(None)}, updated_at DESC, id DESC", "bo_runs_warnings"),
+    # Rendered for the payload's real type (json or jsonb) when a health check suggests them.
+    (
+        "app_wrapped_runs",
+        expressions.indexable(lambda kind: f"{expressions.stage_filter_sql(None, kind)}, updated_at DESC, id DESC"),
+        "bo_runs_stage",
+    ),
+    (
+        "app_wrapped_runs",
+        expressions.indexable(
+            lambda kind: f"{expressions.has_warnings_filter_sql(None, kind)}, updated_at DESC, id DESC"
+        ),
+        "bo_runs_warnings",
+    ),
     ("app_wrapped_runs", "updated_at DESC, id DESC", "bo_runs_updated_at_id"),
     ("app_wrapped_runs", "status, updated_at DESC, id DESC", "bo_runs_status_updated_at"),
     ("app_wrapped_runs", "lower(email)", "bo_runs_lower_email"),
@@ -243,4 +254,62 @@ RECOMMENDED_INDEXES = [
     ("app_users", "created_at DESC, app_user_id DESC", "bo_users_created_at"),
     # Find anything: a TikTok username pasted by support.
     ("app_users", "platform_username", "bo_users_platform_username"),
+]
+
+
+# The service's own indexes (fixtures/schema/wrapped.sql) that pages read through, and which pages:
+# check_sources reports one that is gone. (table, columns, name, pages)
+SERVICE_INDEXES = [
+    ("app_user_emails", "email", "ix_app_user_emails_email", "Find a person, the runs and users searches by email"),
+    ("device_emails", "email", "ix_device_emails_email", "Find a person and the Auth / Linking search by email"),
+    ("app_sessions", "app_user_id", "ix_app_sessions_app_user_id", "the user detail (sessions) and Find a person"),
+    (
+        "app_sessions",
+        "device_id",
+        "ix_app_sessions_device_id",
+        "the device detail (sessions), the runs search and Find a person by device id",
+    ),
+    ("app_auth_jobs", "app_user_id", "ix_app_auth_jobs_app_user_id", "the user detail (auth jobs) and Find a person"),
+    ("app_auth_jobs", "email", "ix_app_auth_jobs_email", "Find a person and the runs search by email"),
+    ("app_jobs", "task_name", "ix_app_jobs_task_name", "the queue's task filter"),
+    (
+        "app_jobs",
+        "idempotency_key",
+        "ix_app_jobs_idempotency_key",
+        "the queue search and Find a person (a run's stage jobs)",
+    ),
+    (
+        "app_wrapped_runs",
+        "app_user_id",
+        "ix_app_wrapped_runs_app_user_id",
+        "the runs search by person, the user detail (runs) and Find a person",
+    ),
+    ("app_wrapped_runs", "sec_user_id", "ix_app_wrapped_runs_sec_user_id", "the runs search by sec_user_id"),
+    (
+        "app_wrapped_runs",
+        "archive_user_id",
+        "ix_app_wrapped_runs_archive_user_id",
+        "the runs search by archive_user_id",
+    ),
+]
+
+# Lookups the pages make on columns the service leaves unindexed: recommended, with their pages.
+RECOMMENDED_INDEXES += [
+    ("app_users", "archive_user_id", "bo_users_archive_user_id", "the users search"),
+    (
+        "app_users",
+        "latest_sec_user_id",
+        "bo_users_latest_sec_user_id",
+        "the users search, the runs search and Find a person (by sec_user_id)",
+    ),
+    ("app_user_emails", "app_user_id", "bo_user_emails_app_user_id", "the user detail (emails) and the timeline"),
+    (
+        "app_auth_jobs",
+        "device_id",
+        "bo_auth_jobs_device_id",
+        "the Auth / Linking list (latest auth job of each device), its detail and Find a person",
+    ),
+    ("referrals", "referrer_app_user_id", "bo_referrals_referrer", "the referrals search"),
+    ("referral_events", "referrer_app_user_id", "bo_referral_events_referrer", "the referral events search"),
+    ("referral_events", "referred_app_user_id", "bo_referral_events_referred", "the referral events search"),
 ]

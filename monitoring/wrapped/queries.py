@@ -1,8 +1,9 @@
 """Read functions for the Wrapped pipeline: derived stage, stage jobs, person search, live poll.
 
 Everything inside `payload` is read by the database (`#>>`), never by loading the payload on a
-list. `#>>` works on `json` and `jsonb` alike and answers NULL for a missing key or a key of the
-wrong shape, so odd payloads never break a query.
+list. The SQL comes from expressions.py, in the flavour of the column's real type (json or
+jsonb); it answers NULL for a missing key or a key of the wrong shape, and reads payloads holding
+a \\u0000 escape, so odd payloads never break a query.
 """
 
 from __future__ import annotations
@@ -44,16 +45,16 @@ PROGRESS_KEYS = expressions.PROGRESS_KEYS
 
 def stage_expression() -> RawSQL:
     """The derived stage, in the indexable form (served by the bo_runs_stage index when present)."""
-    return RawSQL(expressions.stage_filter_sql(), [])
+    return RawSQL(expressions.stage_filter_sql(kind=expressions.json_kind()), [])
 
 
 def has_warnings_expression() -> RawSQL:
-    return RawSQL(expressions.has_warnings_filter_sql(), [], output_field=BooleanField())
+    return RawSQL(expressions.has_warnings_filter_sql(kind=expressions.json_kind()), [], output_field=BooleanField())
 
 
 def digest_expression() -> RawSQL:
     """{stage, warnings, completed_data_jobs, videos_fetched_total, has_more, cursor_ms} in one parse."""
-    return RawSQL(expressions.digest_sql(), [], output_field=SourceJSONField())
+    return RawSQL(expressions.digest_sql(kind=expressions.json_kind()), [], output_field=SourceJSONField())
 
 
 LIST_COLUMNS = ("id", "status", "updated_at", "app_user_id", "sec_user_id", "email")
@@ -251,11 +252,11 @@ def queue_counts(statuses=OPEN_JOB_STATUSES) -> dict[str, dict[str, int]]:
 
 
 def jobs_for_list(jobs: QuerySet[AppJob]) -> QuerySet[AppJob]:
-    ref = '"app_jobs".payload #>> %s'
+    kind = expressions.json_kind("app_jobs")
     return jobs.defer("payload").annotate(
-        payload_run_id=RawSQL(ref, ["{wrapped_run_id}"]),
-        payload_app_user_id=RawSQL(ref, ["{app_user_id}"]),
-        payload_error=RawSQL(f"COALESCE({ref}, {ref})", ["{last_error}", "{error}"]),
+        payload_run_id=RawSQL(expressions.job_key_sql("wrapped_run_id", kind=kind), []),
+        payload_app_user_id=RawSQL(expressions.job_key_sql("app_user_id", kind=kind), []),
+        payload_error=RawSQL(expressions.job_key_sql("last_error", "error", kind=kind), []),
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from backoffice.fields import SourceJSONField
+from backoffice.fields import NativeEnumField, SourceJSONField
 
 # Columns that exist in the source but are never mapped, selected or rendered.
 SECRET_COLUMNS: dict[str, list[str]] = {
@@ -72,7 +72,7 @@ class User(models.Model):
     email = models.CharField(max_length=255, unique=True)
     # password_hash: never mapped (SECRET_COLUMNS)
     name = models.CharField(max_length=255, null=True, blank=True)
-    status = models.CharField(max_length=20, choices=UserStatus.choices)
+    status = NativeEnumField(max_length=20, choices=UserStatus.choices)
     created_at = models.DateTimeField(null=True)
     updated_at = models.DateTimeField(null=True)
     last_login_at = models.DateTimeField(null=True)
@@ -92,9 +92,9 @@ class NotificationTarget(models.Model):
     user = models.ForeignKey(
         User, on_delete=models.DO_NOTHING, db_constraint=False, related_name="notification_targets"
     )
-    channel = models.CharField(max_length=20, choices=NotificationChannel.choices)
+    channel = NativeEnumField(max_length=20, choices=NotificationChannel.choices)
     destination = models.CharField(max_length=255)  # a Telegram chat id or an email address
-    meta = SourceJSONField(null=True)
+    meta = SourceJSONField(json_type="json", null=True)
     is_default = models.BooleanField()
     created_at = models.DateTimeField(null=True)
 
@@ -113,11 +113,11 @@ class Job(models.Model):
     user = models.ForeignKey(User, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="jobs")
     x_username = models.CharField(max_length=255)
     frequency = models.CharField(max_length=50)
-    topics = SourceJSONField(null=True)
+    topics = SourceJSONField(json_type="json", null=True)
     language = models.CharField(max_length=20)
     email = models.CharField(max_length=255, null=True, blank=True)
     is_active = models.BooleanField(null=True)
-    status = models.CharField(max_length=20, choices=JobStatus.choices)
+    status = NativeEnumField(max_length=20, choices=JobStatus.choices)
     notification_target = models.ForeignKey(
         NotificationTarget, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
@@ -156,7 +156,7 @@ class JobNotificationTarget(models.Model):
 class JobExecution(models.Model):
     id = models.AutoField(primary_key=True)
     job = models.ForeignKey(Job, on_delete=models.DO_NOTHING, db_constraint=False, related_name="executions")
-    status = models.CharField(max_length=20, choices=ExecutionStatus.choices)
+    status = NativeEnumField(max_length=20, choices=ExecutionStatus.choices)
     started_at = models.DateTimeField(null=True)
     completed_at = models.DateTimeField(null=True)
     tweets_fetched = models.IntegerField(null=True)
@@ -181,11 +181,11 @@ class Summary(models.Model):
     )
     is_playground = models.BooleanField()
     x_username = models.CharField(max_length=255, null=True, blank=True)
-    topics = SourceJSONField(null=True)
+    topics = SourceJSONField(json_type="json", null=True)
     hours_back = models.IntegerField(null=True)
     content = models.TextField()
     tweets_count = models.IntegerField(null=True)
-    raw_data = SourceJSONField(null=True)
+    raw_data = SourceJSONField(json_type="json", null=True)
     input_tokens = models.IntegerField()
     output_tokens = models.IntegerField()
     created_at = models.DateTimeField(null=True)
@@ -205,7 +205,7 @@ class NotificationBindToken(models.Model):
     id = models.AutoField(primary_key=True)
     user = models.ForeignKey(User, on_delete=models.DO_NOTHING, db_constraint=False, related_name="bind_tokens")
     # token: never mapped (SECRET_COLUMNS)
-    channel = models.CharField(max_length=20, choices=NotificationChannel.choices)
+    channel = NativeEnumField(max_length=20, choices=NotificationChannel.choices)
     expires_at = models.DateTimeField()
     used = models.BooleanField()
     created_at = models.DateTimeField(null=True)
@@ -224,7 +224,7 @@ class VerificationCode(models.Model):
     id = models.AutoField(primary_key=True)
     email = models.CharField(max_length=255)  # no user id: codes are sent to an address
     # code: never mapped (SECRET_COLUMNS)
-    code_type = models.CharField(max_length=20, choices=VerificationCodeType.choices)
+    code_type = NativeEnumField(max_length=20, choices=VerificationCodeType.choices)
     used = models.BooleanField(null=True)
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(null=True)

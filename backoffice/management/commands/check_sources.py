@@ -1,7 +1,8 @@
 """`manage.py check_sources`: is every source reachable, read-only and shaped as the models expect?
 
 Exit status 1 when a source is unusable (unreachable, not provably read-only, or a mirrored table
-is missing), so it can gate a deploy; 0 otherwise (warnings and drifted columns are printed).
+is missing), so it can gate a deploy; 0 otherwise (drift and warnings are printed, each with the
+pages it breaks or slows).
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ MARKS = {OK: "✓", INFO: "·", WARNING: "!", ERROR: "✗"}
 class Command(BaseCommand):
     help = (
         "Check each configured source database: reachable, read-only session and role, mirrored tables and "
-        "columns with compatible types, unknown columns, and missing indexes (printed as CREATE INDEX "
-        "CONCURRENTLY suggestions). Exit status 1 when a source is unusable."
+        "columns, column types against what the models declare, primary keys, enum values, new columns, the "
+        "service's own indexes the pages rely on and the recommended ones (missing ones printed as CREATE "
+        "INDEX CONCURRENTLY statements). Each drift names the pages it breaks or slows. Exit status 1 when a "
+        "source is unusable."
     )
 
     def add_arguments(self, parser):
