@@ -69,7 +69,7 @@ def prepare(alias: str, runs: int, log) -> str:
 def set_indexes(alias: str, recommended: bool, log) -> None:
     models = importlib.import_module(f"monitoring.{alias}.models")
     with seeding.connect(alias) as conn:
-        for table, columns, name in getattr(models, "RECOMMENDED_INDEXES", []):
+        for table, columns, name, *_pages in getattr(models, "RECOMMENDED_INDEXES", []):
             if recommended:
                 conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
             else:
