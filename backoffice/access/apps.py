@@ -12,3 +12,17 @@ class AccessConfig(AppConfig):
 
         # New source models appear after the data migration ran: keep groups in step.
         post_migrate.connect(roles.sync_after_migrate, sender=self)
+        post_migrate.connect(lock_own_database_after_migrate, sender=self)
+
+
+def lock_own_database_after_migrate(sender, using="default", **kwargs):
+    """Embedded server: the source reader role may not connect to the own database (or its test copy)."""
+    from django.conf import settings
+    from django.db import connections
+
+    if using != "default" or not settings.EMBEDDED:
+        return
+    from backoffice import embedded
+
+    with connections[using].cursor() as cursor:
+        embedded.lock_own_database(cursor)
