@@ -215,7 +215,12 @@ def tls_problem(config: dict, environ: dict | None = None) -> str | None:
     remote = [h for h in addresses if not is_local_host(h)]
     if not remote:
         return None
-    given = "sslmode is not set (libpq defaults to prefer)" if "sslmode" not in options else f"sslmode={sslmode}"
+    if "sslmode" in options:
+        given = f"sslmode={sslmode}"
+    elif environ.get("PGSSLMODE"):
+        given = f"sslmode is not set; PGSSLMODE={sslmode}"
+    else:
+        given = "sslmode is not set (libpq defaults to prefer)"
     return (
         f"The URL asks for no TLS to {', '.join(remote)} ({given}): the connection may be plaintext and the "
         "server is not verified. Add ?sslmode=verify-full&sslrootcert=/path/to/ca.pem to the URL."

@@ -133,7 +133,7 @@ def check_source(alias: str) -> SourceReport:
             _check_session(cursor, report)
             tables = _read_tables(cursor, sorted({m._meta.db_table for m in models}))
             _check_write_privileges(tables, report)
-            source_security.check_role(cursor, report, alias)
+            source_security.check_role(cursor, report, alias, mirrored=list(tables))
             _check_schema(models, tables, getattr(module, "SECRET_COLUMNS", {}) or {}, report)
             _check_indexes(cursor, recommended_indexes(models, module), tables, report)
     except Exception as exc:  # psycopg errors: this connection is outside Django's wrappers

@@ -241,6 +241,7 @@ if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise looks there too; empty until collectstatic
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 
 # -- sessions, cookies, HTTPS -----------------------------------------------------------------------
 # A session ends after SESSION_IDLE_TIMEOUT without a page request (live-panel polls do not

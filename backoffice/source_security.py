@@ -66,6 +66,7 @@ SELECT me.rolcreaterole,
                JOIN pg_namespace n ON n.oid = c.relnamespace
               WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
                 AND n.nspname NOT LIKE 'pg\\_%%' AND n.nspname <> 'information_schema'
+                AND NOT (c.relname = ANY(%(mirrored)s) AND pg_table_is_visible(c.oid))
                 AND has_table_privilege(current_user, c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')
               ORDER BY 1 LIMIT 20),
        ARRAY(SELECT format('%%I.%%I', n.nspname, c.relname) FROM pg_class c
@@ -97,7 +98,8 @@ def check_tls(alias: str, report: SourceReport) -> None:
         )
 
 
-def check_role(cursor, report: SourceReport, alias: str) -> None:
+def check_role(cursor, report: SourceReport, alias: str, mirrored: list[str] = ()) -> None:
+    """Mirrored tables are left out of the write check: health._check_write_privileges covers them."""
     own = _own_database_on_same_server(alias)
     cursor.execute(
         ROLE_SQL,
@@ -105,6 +107,7 @@ def check_role(cursor, report: SourceReport, alias: str) -> None:
             "memberships": list(DANGEROUS_MEMBERSHIPS),
             "lo_functions": list(LARGE_OBJECT_CREATORS),
             "own_database": own or "",
+            "mirrored": list(mirrored),
         },
     )
     row = cursor.fetchone()

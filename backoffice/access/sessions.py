@@ -16,7 +16,7 @@ from django.http import HttpResponse
 from django.shortcuts import resolve_url
 
 STARTED, LAST_SEEN = "_backoffice_session_started", "_backoffice_last_seen"
-WRITE_EVERY = 60  # seconds between two writes of the last activity
+WRITE_EVERY = 60  # at most, seconds between two writes of the last activity
 
 
 class IdleSessionMiddleware:
@@ -37,7 +37,7 @@ class IdleSessionMiddleware:
     @staticmethod
     def _touch(request) -> bool:
         """Record activity; log out and return True when the session has expired."""
-        now = int(time.time())
+        now = time.time()
         session = request.session
         started, last_seen = session.get(STARTED), session.get(LAST_SEEN)
         if started is None or last_seen is None:
@@ -46,6 +46,7 @@ class IdleSessionMiddleware:
         if now - last_seen > settings.SESSION_IDLE_TIMEOUT or now - started > settings.SESSION_MAX_AGE:
             logout(request)  # flushes the session; the view then asks for a login
             return True
-        if not request.headers.get("HX-Request") and now - last_seen >= WRITE_EVERY:
+        write_every = min(WRITE_EVERY, settings.SESSION_IDLE_TIMEOUT / 4)
+        if not request.headers.get("HX-Request") and now - last_seen >= write_every:
             session[LAST_SEEN] = now
         return False
