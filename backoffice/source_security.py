@@ -186,11 +186,11 @@ def check_role(cursor, report: SourceReport, alias: str, mirrored: list[str] = (
             "narrower.",
         )
     if len(report.findings) == before or not any(f.severity in (WARNING, ERROR) for f in report.findings[before:]):
+        reach = ", nor reach the back office's own database" if own else ""
         report.add(
             OK,
             ROLE,
-            f"Role {role} cannot write any table, sequence or large object, create schemas, or reach the back "
-            "office's own database.",
+            f"Role {role} cannot write any table, sequence or large object, nor create schemas{reach}.",
         )
 
 

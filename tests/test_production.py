@@ -483,8 +483,8 @@ def test_check_sources_says_the_reader_role_is_tight():
     report = health.check_source("wrapped")
     messages = [f.message for f in report.findings if f.kind == "role"]
     assert messages == [
-        f"Role {embedded.READER_ROLE} cannot write any table, sequence or large object, create schemas, "
-        "or reach the back office's own database."
+        f"Role {embedded.READER_ROLE} cannot write any table, sequence or large object, nor create schemas, "
+        "nor reach the back office's own database."
     ]
 
 
