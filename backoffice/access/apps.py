@@ -8,11 +8,14 @@ class AccessConfig(AppConfig):
     verbose_name = "Access"
 
     def ready(self):
-        from backoffice.access import roles
+        from django.contrib.auth.signals import user_logged_in
+
+        from backoffice.access import roles, sessions
 
         # New source models appear after the data migration ran: keep groups in step.
         post_migrate.connect(roles.sync_after_migrate, sender=self)
         post_migrate.connect(lock_own_database_after_migrate, sender=self)
+        user_logged_in.connect(sessions.start_session_clock, dispatch_uid="backoffice.start_session_clock")
 
 
 def lock_own_database_after_migrate(sender, using="default", **kwargs):

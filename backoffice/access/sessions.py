@@ -19,6 +19,12 @@ STARTED, LAST_SEEN = "_backoffice_session_started", "_backoffice_last_seen"
 WRITE_EVERY = 60  # at most, seconds between two writes of the last activity
 
 
+def start_session_clock(sender, request, user, **kwargs):
+    """On login (user_logged_in): the session starts now, so the first page writes nothing."""
+    if request is not None and hasattr(request, "session"):
+        request.session[STARTED] = request.session[LAST_SEEN] = time.time()
+
+
 class IdleSessionMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
