@@ -301,6 +301,6 @@ LOGGING = {
 }
 
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out username before checking the password
+    "backoffice.access.backends.ThrottledLoginBackend",  # django-axes: refuses a locked-out login first
     "backoffice.auth_backend.OneQueryPermissionBackend",
 ]

@@ -533,3 +533,10 @@ def test_check_sources_reports_a_role_that_can_still_write(lax_role):
     assert f"! Role {lax_role} has stored settings work_mem=64MB" in text
     assert f"! Role {lax_role} has CREATEDB." in text
     assert f"! Role {lax_role} may connect to the back office's own database {own} on this server" in text
+
+
+def test_logins_without_a_request_are_not_throttled_nor_broken(db):
+    # The test client's login() (and a shell's authenticate()) carry no request: still works.
+    create_staff_user("ops", "operator", "a-long-right-password")
+    assert Client().login(username="ops", password="a-long-right-password")
+    assert not Client().login(username="ops", password="wrong")
