@@ -99,6 +99,16 @@ def test_check_deploy_is_clean_under_the_production_environment():
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
+def test_check_deploy_warns_about_a_database_url_without_tls():
+    env = production_env(DATABASE_URL="postgres://backoffice:pw@db.example.com:5432/backoffice")
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode != 0
+    assert "(backoffice.W001) DATABASE_URL: The URL asks for no TLS to db.example.com" in result.stderr
+    env["DATABASE_URL"] += "?sslmode=verify-full&sslrootcert=/etc/backoffice/db-ca.pem"
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.mark.parametrize(
     ("missing", "message"),
     [

@@ -10,7 +10,7 @@ class AccessConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from backoffice.access import roles, sessions
+        from backoffice.access import checks, roles, sessions  # noqa: F401 - checks registers a deploy check
 
         # New source models appear after the data migration ran: keep groups in step.
         post_migrate.connect(roles.sync_after_migrate, sender=self)
