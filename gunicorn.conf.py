@@ -19,4 +19,7 @@ max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
 # Request lines are logged, never bodies or cookies; the query string may hold a search term.
-access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+# No runtime control socket (gunicorn 27+): one less management surface, and several instances
+# on one machine (tests, a second site) would share its default path.
+control_socket_disable = True

@@ -137,9 +137,18 @@ def test_gunicorn_refuses_to_start_without_secret_key():
 
 
 def test_local_runs_use_a_private_key_not_a_public_constant():
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.endswith(("DATABASE_URL", "_API_URL")) and k not in {"SECRET_KEY", "DEPLOYMENT", "DEBUG"}
+    }
+    env.update(DJANGO_SETTINGS_MODULE="backoffice.settings", PYTHONPATH=str(BASE_DIR))
+    script = "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)"
+    result = run(["-c", script], env)
+    assert result.returncode == 0, result.stderr
     key_file = BASE_DIR / ".local" / "secret_key"
-    assert key_file.read_text().strip() == settings.SECRET_KEY
-    assert len(settings.SECRET_KEY) >= 50 and (key_file.stat().st_mode & 0o077) == 0
+    assert result.stdout.strip() == key_file.read_text().strip()
+    assert len(result.stdout.strip()) >= 50 and (key_file.stat().st_mode & 0o077) == 0
 
 
 # -- gunicorn + whitenoise -------------------------------------------------------------------------
