@@ -59,6 +59,8 @@ def _ensure_roles_and_databases(host: str) -> None:
     import psycopg
 
     with psycopg.connect(host=host, user=SUPERUSER, dbname="postgres", autocommit=True) as conn:
+        # Several processes may start at once (a test run and its subprocesses): one at a time.
+        conn.execute("SELECT pg_advisory_lock(hashtext('backoffice.embedded.ensure'))")
         existing = {row[0] for row in conn.execute("SELECT datname FROM pg_database")}
         for name in [OWN_DATABASE, *(s.alias for s in SOURCES)]:
             if name not in existing:
