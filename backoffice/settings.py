@@ -158,6 +158,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production: the host name(s) staff use, comma-separated")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
 DATABASE_ROUTERS = ["backoffice.routers.SourceRouter"]
 
 INSTALLED_APPS = [
@@ -271,7 +272,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [NONE],
         "script-src": [SELF, NONCE],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF],
         "font-src": [SELF],
         "connect-src": [SELF],
         "form-action": [SELF],
@@ -281,7 +282,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# -- login throttling (django-axes): AXES_FAILURE_LIMIT wrong passwords lock that username -----------
+# -- login throttling (django-axes): AXES_FAILURE_LIMIT failures lock a username or an address ------
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 # Either counter locks: one account tried too often, or one address trying too many passwords.
