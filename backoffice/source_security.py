@@ -54,7 +54,8 @@ SELECT me.rolcreaterole,
        ARRAY(SELECT b.rolname::text FROM pg_roles b
               WHERE b.rolname = ANY(%(memberships)s) AND pg_has_role(current_user, b.oid, 'USAGE')
               ORDER BY 1),
-       pg_has_role(current_user, 'pg_read_all_data', 'USAGE'),
+       EXISTS (SELECT 1 FROM pg_roles b  -- pg_read_all_data exists from PostgreSQL 14 on
+                WHERE b.rolname = 'pg_read_all_data' AND pg_has_role(current_user, b.oid, 'USAGE')),
        ARRAY(SELECT f FROM unnest(%(lo_functions)s::text[]) AS f
               WHERE CASE WHEN to_regprocedure(f) IS NULL THEN false
                          ELSE has_function_privilege(current_user, to_regprocedure(f), 'EXECUTE') END),
@@ -101,16 +102,21 @@ def check_tls(alias: str, report: SourceReport) -> None:
 def check_role(cursor, report: SourceReport, alias: str, mirrored: list[str] = ()) -> None:
     """Mirrored tables are left out of the write check: health._check_write_privileges covers them."""
     own = _own_database_on_same_server(alias)
-    cursor.execute(
-        ROLE_SQL,
-        {
-            "memberships": list(DANGEROUS_MEMBERSHIPS),
-            "lo_functions": list(LARGE_OBJECT_CREATORS),
-            "own_database": own or "",
-            "mirrored": list(mirrored),
-        },
-    )
-    row = cursor.fetchone()
+    params = {
+        "memberships": list(DANGEROUS_MEMBERSHIPS),
+        "lo_functions": list(LARGE_OBJECT_CREATORS),
+        "own_database": own or "",
+        "mirrored": list(mirrored),
+    }
+    try:
+        # A savepoint: if this query fails (an old server, a catalog it may not read), the other
+        # checks on this connection still run.
+        with cursor.connection.transaction():
+            cursor.execute(ROLE_SQL, params)
+            row = cursor.fetchone()
+    except Exception as exc:  # psycopg errors: this connection is outside Django's wrappers
+        report.add(WARNING, ROLE, f"Could not check what role {report.role} may write: {str(exc).splitlines()[0]}")
+        return
     if row is None:  # current_user not in pg_roles: nothing more to say
         return
     (
