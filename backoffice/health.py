@@ -119,6 +119,9 @@ def check_source(alias: str) -> SourceReport:
     """The health report of one configured source. Never raises for a database problem."""
     started = time.perf_counter()
     report = SourceReport(alias=alias, label=get_source(alias).label, checked_at=timezone.now())
+    from backoffice import source_security  # the URL's TLS and the role's privileges (its own module)
+
+    source_security.check_tls(alias, report)
     wrapper = connections[alias]
     try:
         # Its own short-lived connection with the alias's settings (same SELECT-only role): the
@@ -137,6 +140,7 @@ def check_source(alias: str) -> SourceReport:
             _check_session(cursor, report)
             tables = _read_tables(cursor, sorted({m._meta.db_table for m in models}))
             _check_write_privileges(tables, report)
+            source_security.check_role(cursor, report, alias, mirrored=list(tables))
             _check_schema(models, tables, getattr(module, "SECRET_COLUMNS", {}) or {}, report)
             _check_primary_keys(models, _read_keys(cursor, sorted(tables)), tables, report)
             _check_indexes(cursor, index_declarations(alias, models), tables, report)

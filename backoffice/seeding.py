@@ -29,6 +29,7 @@ def conninfo(alias: str, dbname: str | None = None) -> dict:
         "user": config.get("USER") or None,
         "password": config.get("PASSWORD") or None,
         "dbname": dbname or connections[alias].settings_dict["NAME"],
+        **(config.get("OPTIONS") or {}),  # the URL's own sslmode, sslrootcert, ...
     }
     return {k: v for k, v in params.items() if v is not None}
 
@@ -64,6 +65,9 @@ def build_database(alias: str, dbname: str, *, drop: bool = False) -> bool:
             return False
         conn.execute(get_source(alias).schema_file.read_text())
         lock_down(conn, dbname)
+        reader = settings.DATABASES[alias].get("USER")
+        if reader and reader != conninfo(alias).get("user"):
+            grant_select(conn, reader)
     return True
 
 
@@ -78,6 +82,24 @@ def lock_down(conn: psycopg.Connection, dbname: str) -> None:
     """Nobody but the owner may create objects here, not even temporary tables."""
     conn.execute(sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC").format(sql.Identifier(dbname)))
     conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    if settings.EMBEDDED:
+        from backoffice.embedded import revoke_large_object_writes
+
+        revoke_large_object_writes(conn)
+
+
+def grant_select(conn: psycopg.Connection, role: str) -> None:
+    """`role` may read every table of schema public, now and later, and nothing else.
+
+    The same GRANTs the README asks of a production source (ALTER DEFAULT PRIVILEGES covers the
+    tables this connection's role creates later).
+    """
+    role_id = sql.Identifier(role)
+    dbname = conn.execute("SELECT current_database()").fetchone()[0]
+    conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(dbname), role_id))
+    conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(role_id))
+    conn.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(role_id))
+    conn.execute(sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {}").format(role_id))
 
 
 def _adapt(value, json_column: bool):

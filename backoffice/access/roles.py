@@ -14,6 +14,10 @@ _OPERATOR_EXTRA = {"access.run_actions"}
 _ADMIN_EXTRA = {
     "audit.view_actionrecord",
     *(f"auth.{verb}_{model}" for verb in ("add", "change", "delete", "view") for model in ("user", "group")),
+    # Login lockouts (django-axes): see them, and unlock an account by deleting its attempts.
+    "axes.view_accessattempt",
+    "axes.delete_accessattempt",
+    "axes.view_accessfailurelog",
 }
 
 
