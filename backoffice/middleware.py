@@ -7,6 +7,7 @@ import logging
 from django.db import DatabaseError
 from django.template.response import TemplateResponse
 
+from backoffice import pii
 from backoffice.sources import SOURCE_ALIASES
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,12 @@ class SourceErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        # Display helpers that have no request at hand mask personal data for this request's user.
+        token = pii.bind(request)
+        try:
+            return self.get_response(request)
+        finally:
+            pii.unbind(token)
 
     def process_exception(self, request, exception):
         if not isinstance(exception, DatabaseError):
