@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup, DisallowedModelAdminToField
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.html import format_html
@@ -65,7 +65,9 @@ class AllowListedLookupsMixin:
         except BadListParameters:
             raise
         except (IncorrectLookupParameters, DisallowedModelAdminLookup, DisallowedModelAdminToField) as exc:
-            raise BadListParameters(f"This list cannot be shown with these parameters ({exc or 'invalid value'}).") from exc
+            raise BadListParameters(
+                f"This list cannot be shown with these parameters ({exc or 'invalid value'})."
+            ) from exc
 
     def changelist_view(self, request, extra_context=None):
         try:

@@ -40,9 +40,10 @@ class SourceErrorMiddleware:
         # Display helpers that have no request at hand mask personal data for this request's user.
         token = pii.bind(request)
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
         finally:
             pii.unbind(token)
+        return pii.mask_response(request, response)
 
     def process_exception(self, request, exception):
         if not isinstance(exception, DatabaseError):

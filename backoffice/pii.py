@@ -20,7 +20,9 @@ MASKED_NONE = "—"
 
 # An email inside free text or serialized JSON. The local part and domain never contain a quote,
 # a backslash or whitespace, so a match never spans a JSON string boundary or an escape sequence.
-EMAIL_IN_TEXT_RE = re.compile(r"[^\s\"'\\<>()\[\]{},;:@/]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+")
+EMAIL_IN_TEXT_RE = re.compile(
+    r"[^\s\"'\\<>()\[\]{},;:@/]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+"
+)
 
 
 def can_see_pii(user) -> bool:
@@ -110,3 +112,33 @@ def unbind(token: contextvars.Token) -> None:
 
 def email_for(user, value: str | None) -> str:
     return masker_for(user).value(value)
+
+
+MASKED_CONTENT_TYPES = ("text/html", "application/json", "text/plain", "text/csv")
+
+
+def mask_response(request, response):
+    """The last line: for a viewer who may not see personal data, every email left in a page,
+    JSON answer or download is masked, whichever code path rendered it."""
+    if getattr(response, "streaming", False) or not masker(request).masks:
+        return response
+    if not str(response.get("Content-Type", "")).startswith(MASKED_CONTENT_TYPES):
+        return response
+    if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+        response.add_post_render_callback(lambda r: _mask_content(r))
+        return response
+    _mask_content(response)
+    return response
+
+
+def _mask_content(response):
+    content = response.content
+    if b"@" not in content:
+        return response
+    charset = getattr(response, "charset", None) or "utf-8"
+    try:
+        text = content.decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        return response
+    response.content = mask_text(text).encode(charset)
+    return response

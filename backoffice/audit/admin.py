@@ -9,7 +9,6 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from backoffice import pii
 from backoffice.admin_base import AllowListedLookupsMixin, ReadOnlyAdminMixin
 from backoffice.audit.models import ActionRecord
 

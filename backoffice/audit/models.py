@@ -3,6 +3,7 @@ from django.db import models
 
 
 class Outcome(models.TextChoices):
+    SENDING = "sending", "Sent, no answer recorded (unknown)"
     OK = "ok", "OK"
     REJECTED = "rejected", "Rejected by the service (4xx)"
     SERVICE_ERROR = "service_error", "Service error (5xx)"
