@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup, DisallowedModelAdminToField
@@ -94,15 +96,22 @@ class BadListParameters(Exception):
         self.message = message
 
 
+PAGE_RE = re.compile(r"^[1-9][0-9]{0,5}$")
+
+
 def check_query_string(request) -> None:
+    from django.contrib.admin.views.main import PAGE_VAR
+
     for key, values in request.GET.lists():
         if "\x00" in key or any("\x00" in v for v in values):
             raise BadListParameters("A parameter contains a NUL byte; no such value exists. Nothing was searched.")
+    page = request.GET.get(PAGE_VAR)
+    if page is not None and not PAGE_RE.match(page):
+        raise BadListParameters(f"{PAGE_VAR} is a page number counted from 1, not “{page[:40]}”.")
 
 
 def _declared_lookups(model_admin, request) -> set[str]:
     """The lookup parameters the admin's filters expect, plus its own declared ones."""
-    from django.contrib.admin import FieldListFilter
     from django.contrib.admin.utils import get_fields_from_path
     from django.db.models import ForeignKey
 
@@ -112,9 +121,7 @@ def _declared_lookups(model_admin, request) -> set[str]:
         if callable(list_filter) and not isinstance(list_filter, tuple | list):
             names.add(list_filter.parameter_name)
             continue
-        field_path, filter_class = (
-            list_filter if isinstance(list_filter, tuple | list) else (list_filter, FieldListFilter.create)
-        )
+        field_path = list_filter[0] if isinstance(list_filter, tuple | list) else list_filter
         field = get_fields_from_path(model, field_path)[-1]
         names |= _field_filter_parameters(field, field_path)
     if model_admin.date_hierarchy:
@@ -128,13 +135,16 @@ def _declared_lookups(model_admin, request) -> set[str]:
 
 
 def _field_filter_parameters(field, field_path: str) -> set[str]:
-    """What Django's built-in field filters read from the query string for `field_path`."""
-    names = {field_path, f"{field_path}__exact", f"{field_path}__isnull"}
+    """What Django's built-in field filter for `field` reads from the query string (its
+    expected_parameters), worked out without building the filter (which may query)."""
+    kind = field.get_internal_type()
     if field.is_relation:
-        names.add(f"{field_path}__{field.target_field.name}__exact")
-    if field.get_internal_type() in ("DateField", "DateTimeField"):
-        names |= {f"{field_path}__gte", f"{field_path}__lt"}
-    return names
+        return {f"{field_path}__{field.target_field.name}__exact", f"{field_path}__isnull"}
+    if field.flatchoices or kind in ("BooleanField", "NullBooleanField"):
+        return {f"{field_path}__exact", f"{field_path}__isnull"}
+    if kind in ("DateField", "DateTimeField"):
+        return {f"{field_path}__gte", f"{field_path}__lt", f"{field_path}__isnull"}
+    return {field_path, f"{field_path}__isnull"}
 
 
 def bad_parameters_response(request, model_admin, exc: BadListParameters):
@@ -225,13 +235,14 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
         cache = request.__dict__.setdefault("_pii_columns", {})
         if id(self) not in cache:
             columns = {}
+            mask = pii.masker(request)
             for name in self.pii_fields:
 
-                def column(obj, _name=name, _mask=pii.masker(request)):
+                def column(obj, _name=name, _mask=mask):
                     return _mask.value(getattr(obj, _name, None))
 
                 column.short_description = self.model._meta.get_field(name).verbose_name
-                if not pii.masker(request).masks:  # sorting by a hidden value would reveal its order
+                if not mask.masks:  # sorting by a hidden value would reveal its order
                     column.admin_order_field = name
                 column.__name__ = name
                 columns[name] = column

@@ -8,6 +8,7 @@ is sent in `X-Admin-Key` and never appears in a result, a log line or an excepti
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -95,10 +96,29 @@ def scrub(value: Any, secrets: tuple[str, ...] = ()) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=64)
+def secret_forms(secret: str) -> tuple[str, ...]:
+    """The secret and its base64 forms (standard and URL-safe) at each of the three alignments
+    it can have inside a longer encoded text, longest first."""
+    import base64
+
+    if not secret or len(secret) < 4:
+        return ()
+    raw = secret.encode()
+    forms = {secret}
+    for offset in range(3):
+        part = raw[offset:]
+        part = part[: len(part) // 3 * 3]
+        if len(part) >= 3:
+            forms.add(base64.b64encode(part).decode())
+            forms.add(base64.urlsafe_b64encode(part).decode())
+    return tuple(sorted((f for f in forms if len(f) >= 4), key=len, reverse=True))
+
+
 def scrub_text(text: str, secrets: tuple[str, ...] = ()) -> str:
     for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, REDACTED)
+        for form in secret_forms(secret):
+            text = text.replace(form, REDACTED)
     return text
 
 
