@@ -381,7 +381,7 @@ def test_audit_admin_is_read_only_for_the_admin_role(client_for, fake_wrapped_ap
     assert [r.target_key for r in rows] == ["run-audit"]
     by_user = admin_client.get("/admin/audit/actionrecord/", {"q": "operator-user"})
     assert len(by_user.context["cl"].result_list) == 2
-    filtered = admin_client.get("/admin/audit/actionrecord/", {"outcome": "ok", "action": "retry_email"})
+    filtered = admin_client.get("/admin/audit/actionrecord/", {"outcome__exact": "ok", "action": "retry_email"})
     assert len(filtered.context["cl"].result_list) == 2
     detail = admin_client.get(f"{RUNS_URL}run-audit/change/")
     assert url.replace("&", "&amp;") in detail.content.decode()  # "actions on this run"
