@@ -111,6 +111,6 @@ def test_views_that_call_a_service_are_not_reachable_by_get(operator_pair, fake_
         (RETRY_FAILED_URL, {"post": "yes", "token": "x"}),
         (RUNS_URL, {"action": "retry_run", "_selected_action": "get-run", "post": "yes", "token": "x"}),
     ]:
-        assert strict.get(url, params).status_code == 200
+        assert strict.get(url, params).status_code in (200, 400)  # a page or "not accepted", never a call
     assert fake_wrapped_api.requests == []
     assert not ActionRecord.objects.exists()
