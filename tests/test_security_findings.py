@@ -8,7 +8,8 @@ import re
 import pytest
 from django.contrib import admin
 
-from backoffice.api import AdminApiClient, idempotency_key_for
+from backoffice import api
+from backoffice.api import AdminApiClient
 from backoffice.audit.models import ActionRecord
 from monitoring.wrapped.models import WrappedRun
 from tests.factories.wrapped import AuthJobFactory, WrappedRunFactory
@@ -150,11 +151,11 @@ def test_idempotency_key_is_derived_from_the_confirmed_submission_and_target(cli
     sent = {r.path: r.header("Idempotency-Key") for r in fake_wrapped_api.requests}
     for run_id in ("run-i1", "run-i2"):
         path = f"/admin/test/runs/{run_id}/retry-email"
-        expected = idempotency_key_for(token, "retry_email", run_id, 0, "POST", path)
+        expected = api.idempotency_key_for(token, "retry_email", run_id, 0, "POST", path)
         assert sent[path] == expected  # the same confirmed call always carries the same key
         assert ActionRecord.objects.get(target_key=run_id).idempotency_key == expected
     assert len(set(sent.values())) == 2
-    assert idempotency_key_for("another-token", "retry_email", "run-i1", 0, "POST", path) not in sent.values()
+    assert api.idempotency_key_for("another-token", "retry_email", "run-i1", 0, "POST", path) not in sent.values()
 
 
 def test_retry_failed_key_is_derived_from_its_confirmation(client_for, fake_wrapped_api):
@@ -165,7 +166,7 @@ def test_retry_failed_key_is_derived_from_its_confirmation(client_for, fake_wrap
     operator.post(RETRY_FAILED_URL, {"post": "yes", "token": token, "limit": "7"})
     real = fake_wrapped_api.requests[-1]
     assert real.body["dry_run"] is False
-    assert real.header("Idempotency-Key") == idempotency_key_for(token, "retry_failed", "failed-runs", 7)
+    assert real.header("Idempotency-Key") == api.idempotency_key_for(token, "retry_failed", "failed-runs", 7)
 
 
 # -- finding 7: no reachable 500s ---------------------------------------------------------------
