@@ -29,7 +29,15 @@ def describe_database_error(exc: BaseException) -> tuple[str, str]:
         return ("The source schema has changed", f"{text}. Run `manage.py check_sources` to see the drift.")
     if name == "InsufficientPrivilege":
         return ("Not allowed by the source database", text)
+    if is_bad_input(exc):
+        return ("No such value", f"{text}. Nothing matches it; check the filter or search value.")
     return ("The source database answered with an error", text)
+
+
+def is_bad_input(exc: BaseException) -> bool:
+    """The source refused a value the user typed (a word that is not one of an enum's values)."""
+    cause = exc.__cause__ or exc
+    return type(cause).__name__ == "InvalidTextRepresentation" and "invalid input value for enum" in str(cause)
 
 
 class SourceErrorMiddleware:
@@ -57,7 +65,7 @@ class SourceErrorMiddleware:
             request,
             "backoffice/source_error.html",
             {"title": title, "detail": detail, "source": alias, "path": request.path},
-            status=503,
+            status=400 if is_bad_input(exception) else 503,
         )
         return response.render()
 

@@ -248,3 +248,15 @@ def test_retry_failed_get_calls_nothing_and_writes_no_audit(client_for, fake_wra
     assert 'name="preview"' in page.content.decode()
     assert fake_wrapped_api.requests == []
     assert not ActionRecord.objects.exists()
+
+
+def test_an_enum_value_the_source_refuses_is_no_such_value_not_503():
+    """The safety net under the choice checks: the source's own refusal of an enum value."""
+    from django.db import DatabaseError, connections, transaction
+
+    from backoffice.middleware import describe_database_error, is_bad_input
+
+    with pytest.raises(DatabaseError) as refused, transaction.atomic(using="fleet"):
+        connections["fleet"].cursor().execute("SELECT 1 FROM devices WHERE status = %s", ["no-such-status"])
+    assert is_bad_input(refused.value)
+    assert describe_database_error(refused.value)[0] == "No such value"
