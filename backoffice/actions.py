@@ -17,6 +17,7 @@ The result is a standard Django admin action `(modeladmin, request, queryset)`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
@@ -94,6 +95,32 @@ def consume_token(request, action_name: str, token: str, *, source: str, row_cou
 
 
 # -- audit ---------------------------------------------------------------------------------------
+UNKNOWN_OUTCOMES = ("sending", "timeout", "unreachable")  # the service may or may not have acted
+
+
+def submission_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest() if token else ""
+
+
+def unresolved_targets(token: str) -> set[str]:
+    """Targets of a confirmed submission whose latest call ended with an unknown outcome. A call
+    still "sending" counts only once it has had all its time to answer (it may be in flight)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    patience = float(settings.SOURCE_API_CONNECT_TIMEOUT) + float(settings.SOURCE_API_READ_TIMEOUT) + 5
+    latest: dict[str, ActionRecord] = {}
+    for entry in ActionRecord.objects.filter(submission=submission_digest(token)).order_by("created_at", "id"):
+        latest[entry.target_key] = entry
+    in_flight_since = timezone.now() - timedelta(seconds=patience)
+    return {
+        key
+        for key, entry in latest.items()
+        if entry.outcome in UNKNOWN_OUTCOMES and (entry.outcome != "sending" or entry.created_at < in_flight_since)
+    }
+
+
 RESULT_FIELDS = ("http_status", "outcome", "message", "response_excerpt", "duration_ms")
 
 
@@ -110,6 +137,7 @@ def audited_call(
     target_ids: list | None = None,
     target_key: str = "",
     message: str | None = None,
+    submission: str = "",
 ) -> tuple[ApiResult, ActionRecord]:
     """Make one call with its audit row written first (outcome "sending"), then completed with
     the answer: a process that dies after sending leaves a "sending" row, never no row."""
@@ -122,6 +150,7 @@ def audited_call(
         target_ids=target_ids,
         target_key=target_key,
         message=message,
+        submission=submission,
     )
     result = client.send(prepared, body)
     complete(entry, result, message=message)
@@ -148,6 +177,7 @@ def record(
     target_ids: list | None = None,
     target_key: str = "",
     message: str | None = None,
+    submission: str = "",
 ) -> ActionRecord:
     user = request.user if getattr(request.user, "is_authenticated", False) else None
     return ActionRecord.objects.create(
@@ -167,6 +197,7 @@ def record(
         response_excerpt=result.response_excerpt,
         duration_ms=result.duration_ms,
         idempotency_key=result.idempotency_key[:200],
+        submission=submission,
     )
 
 
@@ -220,6 +251,7 @@ class CallContext:
             target_ids=[key],
             target_key=key,
             message=audit_message,
+            submission=submission_digest(self.submission),
         )
         self.results.append(result)
         self.records.append(entry)
@@ -342,11 +374,21 @@ def run_source_action(action: SourceAction, modeladmin, request, queryset):
             request, "This confirmation has expired or is not valid; open the action again. Nothing was called."
         )
         return _back(request)
+    resend: set[str] | None = None
     if state == DUPLICATE:
-        messages.warning(
-            request, f"“{action.description}” was already submitted with this confirmation; nothing was called again."
+        resend = unresolved_targets(request.POST.get("token", ""))
+        if not resend:
+            messages.warning(
+                request,
+                f"“{action.description}” was already submitted with this confirmation; nothing was called again.",
+            )
+            return _back(request)
+        rows = [row for row in rows if action.row_key(row) in resend]
+        messages.info(
+            request,
+            f"Re-sending the {len(rows)} call(s) of this confirmation whose outcome was unknown, with the same "
+            "Idempotency-Key, so the service can recognise a call it already carried out.",
         )
-        return _back(request)
 
     ctx = CallContext(request, action, request.POST.get("token", ""))
     outcomes: list[RowResult] = []

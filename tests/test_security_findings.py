@@ -260,3 +260,25 @@ def test_an_enum_value_the_source_refuses_is_no_such_value_not_503():
         connections["fleet"].cursor().execute("SELECT 1 FROM devices WHERE status = %s", ["no-such-status"])
     assert is_bad_input(refused.value)
     assert describe_database_error(refused.value)[0] == "No such value"
+
+
+def test_a_call_that_timed_out_is_resent_by_its_confirmation_with_the_same_key(
+    client_for, fake_wrapped_api, short_timeouts
+):
+    make_run("run-to")
+    operator = client_for("operator")
+    page = operator.post(RUNS_URL, {"action": "retry_analysis", "_selected_action": ["run-to"]})
+    confirmed = {"action": "retry_analysis", "_selected_action": ["run-to"], "post": "yes", "token": token_of(page)}
+    fake_wrapped_api.misbehave("slow", 1.5)
+    operator.post(RUNS_URL, confirmed)
+    fake_wrapped_api.misbehave(None)
+    again = operator.post(RUNS_URL, confirmed, follow=True)
+    assert any("same Idempotency-Key" in str(m) for m in again.context["messages"])
+    first, second = fake_wrapped_api.requests
+    assert first.header("Idempotency-Key") == second.header("Idempotency-Key")
+    records = list(ActionRecord.objects.order_by("id"))
+    assert [r.outcome for r in records] == ["timeout", "ok"]
+    assert len({r.idempotency_key for r in records}) == 1
+    third = operator.post(RUNS_URL, confirmed, follow=True)  # resolved now: nothing is sent again
+    assert any("already submitted" in str(m) for m in third.context["messages"])
+    assert len(fake_wrapped_api.requests) == 2

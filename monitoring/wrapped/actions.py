@@ -22,6 +22,8 @@ from backoffice.actions import (
     issue_token,
     require_run_actions,
     source_action,
+    submission_digest,
+    unresolved_targets,
 )
 from backoffice.api import client_for_source, idempotency_key_for, new_idempotency_key
 
@@ -181,10 +183,10 @@ class RunActionsMixin(SourceActionsMixin):
         if state == INVALID:
             messages.error(request, "This confirmation has expired or is not valid; open it again. Nothing was called.")
             return back
-        if state == DUPLICATE:
+        token = request.POST.get("token", "")
+        if state == DUPLICATE and "failed-runs" not in unresolved_targets(token):
             messages.warning(request, "“Retry all failed runs” was already submitted; nothing was called again.")
             return back
-        token = request.POST.get("token", "")
         result, entry = audited_call(
             request,
             client,
@@ -195,6 +197,7 @@ class RunActionsMixin(SourceActionsMixin):
             action="retry_failed",
             target_type="wrapped runs",
             target_key="failed-runs",
+            submission=submission_digest(token),
         )
         data = result.data if isinstance(result.data, dict) else {}
         results = data.get("results") if isinstance(data.get("results"), list) else []
