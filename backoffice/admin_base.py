@@ -130,7 +130,13 @@ def _declared_lookups(model_admin, request) -> set[str]:
     for field in model._meta.concrete_fields:
         if isinstance(field, ForeignKey):
             target = field.target_field.name
-            names |= {f"{field.name}__{target}__exact", f"{field.name}__exact", f"{field.attname}__exact"}
+            names |= {
+                field.name,
+                field.attname,
+                f"{field.name}__{target}__exact",
+                f"{field.name}__exact",
+                f"{field.attname}__exact",
+            }
     return names
 
 
@@ -141,7 +147,7 @@ def _field_filter_parameters(field, field_path: str) -> set[str]:
     if field.is_relation:
         return {f"{field_path}__{field.target_field.name}__exact", f"{field_path}__isnull"}
     if field.flatchoices or kind in ("BooleanField", "NullBooleanField"):
-        return {f"{field_path}__exact", f"{field_path}__isnull"}
+        return {field_path, f"{field_path}__exact", f"{field_path}__isnull"}
     if kind in ("DateField", "DateTimeField"):
         return {f"{field_path}__gte", f"{field_path}__lt", f"{field_path}__isnull"}
     return {field_path, f"{field_path}__isnull"}

@@ -11,7 +11,28 @@ class AllowListedChangeList(ChangeList):
         result = super().get_filters(request)
         for spec in result[0]:
             _check_choice(spec)
+        for key, values in result[2].items():  # equality on a choices field without its filter's form
+            _check_field_choices(self.model, key, values)
         return result
+
+
+def _check_field_choices(model, key: str, values) -> None:
+    from django.core.exceptions import FieldDoesNotExist
+
+    from backoffice.admin_base import BadListParameters
+
+    name = key.removesuffix("__exact")
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return
+    if not field.flatchoices:
+        return
+    allowed = {str(k) for k, _ in field.flatchoices}
+    for value in values if isinstance(values, list) else [values]:
+        if str(value) not in allowed:
+            shown = ", ".join(sorted(allowed))
+            raise BadListParameters(f"No such value for {key}: “{str(value)[:80]}” (accepted: {shown}).")
 
 
 def _check_choice(spec) -> None:
