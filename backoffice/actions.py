@@ -17,6 +17,7 @@ The result is a standard Django admin action `(modeladmin, request, queryset)`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
@@ -33,7 +34,8 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from backoffice.api import ApiResult, client_for_source, new_idempotency_key
+from backoffice import pii
+from backoffice.api import ApiResult, client_for_source, idempotency_key_for, quote_segment
 from backoffice.audit.models import ActionRecord, ActionSubmission
 
 logger = logging.getLogger(__name__)
@@ -93,6 +95,79 @@ def consume_token(request, action_name: str, token: str, *, source: str, row_cou
 
 
 # -- audit ---------------------------------------------------------------------------------------
+UNKNOWN_OUTCOMES = ("sending", "timeout", "unreachable")  # the service may or may not have acted
+
+
+def submission_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest() if token else ""
+
+
+def unresolved_targets(token: str) -> set[str]:
+    """Targets of a confirmed submission whose latest call ended with an unknown outcome. A call
+    still "sending" counts only once it has had all its time to answer (it may be in flight)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    patience = float(settings.SOURCE_API_CONNECT_TIMEOUT) + float(settings.SOURCE_API_READ_TIMEOUT) + 5
+    latest: dict[str, ActionRecord] = {}
+    for entry in ActionRecord.objects.filter(submission=submission_digest(token)).order_by("created_at", "id"):
+        latest[entry.target_key] = entry
+    in_flight_since = timezone.now() - timedelta(seconds=patience)
+    return {
+        key
+        for key, entry in latest.items()
+        if entry.outcome in UNKNOWN_OUTCOMES and (entry.outcome != "sending" or entry.created_at < in_flight_since)
+    }
+
+
+RESULT_FIELDS = ("http_status", "outcome", "message", "response_excerpt", "duration_ms")
+
+
+def audited_call(
+    request,
+    client,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    idempotency_key: str,
+    action: str,
+    target_type: str = "",
+    target_ids: list | None = None,
+    target_key: str = "",
+    message: str | None = None,
+    submission: str = "",
+) -> tuple[ApiResult, ActionRecord]:
+    """Make one call with its audit row written first (outcome "sending"), then completed with
+    the answer: a process that dies after sending leaves a "sending" row, never no row."""
+    prepared = client.prepare(method, path, body, idempotency_key)
+    entry = record(
+        request,
+        prepared,
+        action=action,
+        target_type=target_type,
+        target_ids=target_ids,
+        target_key=target_key,
+        message=message,
+        submission=submission,
+    )
+    result = client.send(prepared, body)
+    complete(entry, result, message=message)
+    return result, entry
+
+
+def complete(entry: ActionRecord, result: ApiResult, *, message: str | None = None) -> ActionRecord:
+    """Fill in what the service answered on a row recorded before the call."""
+    entry.http_status = result.http_status
+    entry.outcome = result.outcome
+    entry.message = message if message is not None else result.message
+    entry.response_excerpt = result.response_excerpt
+    entry.duration_ms = result.duration_ms
+    entry.save(update_fields=list(RESULT_FIELDS))
+    return entry
+
+
 def record(
     request,
     result: ApiResult,
@@ -102,6 +177,7 @@ def record(
     target_ids: list | None = None,
     target_key: str = "",
     message: str | None = None,
+    submission: str = "",
 ) -> ActionRecord:
     user = request.user if getattr(request.user, "is_authenticated", False) else None
     return ActionRecord.objects.create(
@@ -121,6 +197,7 @@ def record(
         response_excerpt=result.response_excerpt,
         duration_ms=result.duration_ms,
         idempotency_key=result.idempotency_key[:200],
+        submission=submission,
     )
 
 
@@ -148,28 +225,35 @@ class RowResult:
 class CallContext:
     """What `execute()` gets: calls through here are made, audited and keyed per row and attempt."""
 
-    def __init__(self, request, action: SourceAction, attempt: str):
+    def __init__(self, request, action: SourceAction, submission: str):
         self.request = request
         self.action = action
-        self.attempt = attempt
+        self.submission = submission  # the confirmed form's one-time token
         self.client = client_for_source(action.source)
         self.results: list[ApiResult] = []
         self.records: list[ActionRecord] = []
+        self._calls_per_row: dict[str, int] = {}
 
     def call(self, row, method: str, path: str, body: Any = None, *, audit_message: str | None = None) -> ApiResult:
         key = self.action.row_key(row)
-        idem = new_idempotency_key(self.action.name, key, self.attempt, len(self.results))
-        result = self.client.request(method, path, body=body, idempotency_key=idem)
-        self.results.append(result)
-        entry = record(
+        index = self._calls_per_row.get(key, 0)
+        self._calls_per_row[key] = index + 1
+        idem = idempotency_key_for(self.submission, self.action.name, key, index, method.upper(), path)
+        result, entry = audited_call(
             self.request,
-            result,
+            self.client,
+            method,
+            path,
+            body,
+            idempotency_key=idem,
             action=self.action.name,
             target_type=self.action.target_type,
             target_ids=[key],
             target_key=key,
             message=audit_message,
+            submission=submission_digest(self.submission),
         )
+        self.results.append(result)
         self.records.append(entry)
         return result
 
@@ -235,14 +319,15 @@ class SourceAction:
 
 
 class RowCallAction(SourceAction):
-    """One call per row: `path` is formatted with `{key}` (the row key); `body` is sent as JSON."""
+    """One call per row: `path` is formatted with `{key}`, the row key quoted as one path segment
+    (`x/../other` → `x%2F..%2Fother`), so the call confirmed and audited is the call made."""
 
     method: str = "POST"
     path: str = ""
     body: Any = None
 
     def plan(self, row) -> list[PlannedCall]:
-        return [PlannedCall(self.method, self.path.format(key=self.row_key(row), row=row), self.body)]
+        return [PlannedCall(self.method, self.path.format(key=quote_segment(self.row_key(row))), self.body)]
 
 
 def source_action(*, source: str, name: str, description: str, path: str, **attrs):
@@ -289,14 +374,23 @@ def run_source_action(action: SourceAction, modeladmin, request, queryset):
             request, "This confirmation has expired or is not valid; open the action again. Nothing was called."
         )
         return _back(request)
+    resend: set[str] | None = None
     if state == DUPLICATE:
-        messages.warning(
-            request, f"“{action.description}” was already submitted with this confirmation; nothing was called again."
+        resend = unresolved_targets(request.POST.get("token", ""))
+        if not resend:
+            messages.warning(
+                request,
+                f"“{action.description}” was already submitted with this confirmation; nothing was called again.",
+            )
+            return _back(request)
+        rows = [row for row in rows if action.row_key(row) in resend]
+        messages.info(
+            request,
+            f"Re-sending the {len(rows)} call(s) of this confirmation whose outcome was unknown, with the same "
+            "Idempotency-Key, so the service can recognise a call it already carried out.",
         )
-        return _back(request)
 
-    attempt = request.POST.get("token", "")[-10:]
-    ctx = CallContext(request, action, attempt)
+    ctx = CallContext(request, action, request.POST.get("token", ""))
     outcomes: list[RowResult] = []
     skipped: list[tuple[str, str]] = []
     for row in rows:
@@ -325,20 +419,21 @@ def report(request, title: str, outcomes: list[RowResult], skipped: list[tuple[s
     if skipped:
         summary += f", {len(skipped)} skipped"
     level = messages.SUCCESS if not failed else (messages.WARNING if ok else messages.ERROR)
+    mask = pii.masker(request)
     if not outcomes and skipped:
         level = messages.WARNING
     messages.add_message(request, level, summary + ".")
     for outcome in failed[:MAX_FAILURE_LINES]:
-        messages.error(request, f"{outcome.key}: {outcome.reason}")
+        messages.error(request, mask.text(f"{outcome.key}: {outcome.reason}"))
     if len(failed) > MAX_FAILURE_LINES:
         messages.error(request, f"… and {len(failed) - MAX_FAILURE_LINES} more failures (see the audit log).")
     for key, reason in skipped[:MAX_FAILURE_LINES]:
-        messages.warning(request, f"{key}: skipped, {reason}")
+        messages.warning(request, mask.text(f"{key}: skipped, {reason}"))
     if len(skipped) > MAX_FAILURE_LINES:
         messages.warning(request, f"… and {len(skipped) - MAX_FAILURE_LINES} more skipped rows.")
     for outcome in outcomes:
         for note in outcome.notes:
-            messages.warning(request, f"{outcome.key}: {note}")
+            messages.warning(request, mask.text(f"{outcome.key}: {note}"))
 
 
 def confirmation_page(action: SourceAction, modeladmin, request, rows, *, extra_context: dict | None = None):

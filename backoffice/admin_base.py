@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup, DisallowedModelAdminToField
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -14,7 +19,10 @@ from backoffice.search import identifier_q
 
 
 class ReadOnlyAdminMixin:
-    """No add, change or delete, for anyone: rows here belong to someone else or are a record."""
+    """No add, change or delete, for anyone (superusers too): rows here belong to someone else or
+    are a record. The refusal comes before any write transaction is opened: Django's add, change
+    and delete views open one on the model's write database, which the router refuses for a source
+    (an error 500 instead of a 403)."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -25,8 +33,143 @@ class ReadOnlyAdminMixin:
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is None or request.method not in ("GET", "HEAD"):
+            raise PermissionDenied("These rows are read-only here: change them through the owning service.")
+        return self._changeform_view(request, object_id, form_url, extra_context)
 
-class SourceModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    def delete_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied("These rows are read-only here: nothing can be deleted.")
+
+
+class AllowListedLookupsMixin:
+    """A changelist accepts only what it declares: its filters' parameters, search (`q`), ordering
+    (`o`), the page (`p`) and `extra_lookup_parameters`. Anything else (`?email__startswith=j`,
+    `?payload__icontains=x`), a value with a NUL byte, or a value outside a filter's fixed choices is
+    answered 400 with an explanation, before any query runs."""
+
+    extra_lookup_parameters: tuple[str, ...] = ()
+    show_facets = admin.ShowFacets.NEVER  # facet counts are a COUNT per choice on a big table
+
+    def declared_lookup_parameters(self, request) -> frozenset[str]:
+        cached = self.__dict__.get("_declared_lookups")
+        if cached is None:
+            cached = self.__dict__["_declared_lookups"] = frozenset(_declared_lookups(self, request))
+        return cached
+
+    def lookup_allowed(self, lookup, value, request=None):
+        return lookup in self.declared_lookup_parameters(request) and "\x00" not in str(value)
+
+    def get_changelist_instance(self, request):
+        check_query_string(request)
+        try:
+            return super().get_changelist_instance(request)
+        except BadListParameters:
+            raise
+        except (IncorrectLookupParameters, DisallowedModelAdminLookup, DisallowedModelAdminToField) as exc:
+            raise BadListParameters(
+                f"This list cannot be shown with these parameters ({exc or 'invalid value'})."
+            ) from exc
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except BadListParameters as exc:
+            return bad_parameters_response(request, self, exc)
+
+    def get_changelist(self, request, **kwargs):
+        from backoffice.changelist import AllowListedChangeList
+
+        return AllowListedChangeList
+
+    def accepted_parameters_help(self, request) -> list[str]:
+        from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, SEARCH_VAR
+
+        return sorted({SEARCH_VAR, ORDER_VAR, PAGE_VAR, *self.declared_lookup_parameters(request)})
+
+
+class BadListParameters(Exception):
+    """A changelist or export asked for with parameters it does not accept (answered 400)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+PAGE_RE = re.compile(r"^[1-9][0-9]{0,5}$")
+
+
+def check_query_string(request) -> None:
+    from django.contrib.admin.views.main import PAGE_VAR
+
+    for key, values in request.GET.lists():
+        if "\x00" in key or any("\x00" in v for v in values):
+            raise BadListParameters("A parameter contains a NUL byte; no such value exists. Nothing was searched.")
+    page = request.GET.get(PAGE_VAR)
+    if page is not None and not PAGE_RE.match(page):
+        raise BadListParameters(f"{PAGE_VAR} is a page number counted from 1, not “{page[:40]}”.")
+
+
+def _declared_lookups(model_admin, request) -> set[str]:
+    """The lookup parameters the admin's filters expect, plus its own declared ones."""
+    from django.contrib.admin.utils import get_fields_from_path
+    from django.db.models import ForeignKey
+
+    names: set[str] = set(model_admin.extra_lookup_parameters)
+    model = model_admin.model
+    for list_filter in model_admin.get_list_filter(request) if request is not None else model_admin.list_filter:
+        if callable(list_filter) and not isinstance(list_filter, tuple | list):
+            names.add(list_filter.parameter_name)
+            continue
+        field_path = list_filter[0] if isinstance(list_filter, tuple | list) else list_filter
+        field = get_fields_from_path(model, field_path)[-1]
+        names |= _field_filter_parameters(field, field_path)
+    if model_admin.date_hierarchy:
+        names |= {f"{model_admin.date_hierarchy}__{part}" for part in ("year", "month", "day")}
+    # An exact match on a relation's key (links such as "this user's jobs"): ids are shown anyway.
+    for field in model._meta.concrete_fields:
+        if isinstance(field, ForeignKey):
+            target = field.target_field.name
+            names |= {
+                field.name,
+                field.attname,
+                f"{field.name}__{target}__exact",
+                f"{field.name}__exact",
+                f"{field.attname}__exact",
+            }
+    return names
+
+
+def _field_filter_parameters(field, field_path: str) -> set[str]:
+    """What Django's built-in field filter for `field` reads from the query string (its
+    expected_parameters), worked out without building the filter (which may query)."""
+    kind = field.get_internal_type()
+    if field.is_relation:
+        return {f"{field_path}__{field.target_field.name}__exact", f"{field_path}__isnull"}
+    if field.flatchoices or kind in ("BooleanField", "NullBooleanField"):
+        return {field_path, f"{field_path}__exact", f"{field_path}__isnull"}
+    if kind in ("DateField", "DateTimeField"):
+        return {f"{field_path}__gte", f"{field_path}__lt", f"{field_path}__isnull"}
+    return {field_path, f"{field_path}__isnull"}
+
+
+def bad_parameters_response(request, model_admin, exc: BadListParameters):
+    from django.template.response import TemplateResponse
+
+    opts = model_admin.model._meta
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"{opts.verbose_name_plural.capitalize()}: parameters not accepted",
+        "opts": opts,
+        "message": exc.message,
+        "accepted": model_admin.accepted_parameters_help(request),
+        "list_url": request.path.rsplit("export.csv", 1)[0],
+    }
+    request.current_app = model_admin.admin_site.name
+    return TemplateResponse(request, "backoffice/bad_parameters.html", context, status=400)
+
+
+class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only admin over an unmanaged source model.
 
     Subclasses declare:
@@ -98,13 +241,15 @@ class SourceModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         cache = request.__dict__.setdefault("_pii_columns", {})
         if id(self) not in cache:
             columns = {}
+            mask = pii.masker(request)
             for name in self.pii_fields:
 
-                def column(obj, _name=name):
-                    return pii.email_for(request.user, getattr(obj, _name, None))
+                def column(obj, _name=name, _mask=mask):
+                    return _mask.value(getattr(obj, _name, None))
 
                 column.short_description = self.model._meta.get_field(name).verbose_name
-                column.admin_order_field = name
+                if not mask.masks:  # sorting by a hidden value would reveal its order
+                    column.admin_order_field = name
                 column.__name__ = name
                 columns[name] = column
             cache[id(self)] = columns
@@ -186,4 +331,4 @@ class SourceModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # -- display helpers -----------------------------------------------------------------------
     @staticmethod
     def masked_email(request, value):
-        return pii.email_for(request.user, value)
+        return pii.masker(request).value(value)

@@ -10,6 +10,7 @@ from django.db import DatabaseError
 from django.dispatch import Signal
 from django.template.response import TemplateResponse
 
+from backoffice import pii
 from backoffice.sources import SOURCE_ALIASES
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,8 @@ def describe_database_error(exc: BaseException) -> tuple[str, str]:
         return ("The source schema has changed", f"{text}. {CHECK_SOURCES}")
     if name == "InsufficientPrivilege":
         return ("Not allowed by the source database", text)
+    if is_bad_input(exc):
+        return ("No such value", f"{text}. Nothing matches it; check the filter or search value.")
     return ("The source database answered with an error", text)
 
 
@@ -68,12 +71,24 @@ def schema_findings(alias: str, limit: int = 8) -> list[str]:
     return [f.message for f in findings[:limit]]
 
 
+def is_bad_input(exc: BaseException) -> bool:
+    """The source refused a value the user typed (a word that is not one of an enum's values)."""
+    cause = exc.__cause__ or exc
+    return type(cause).__name__ == "InvalidTextRepresentation" and "invalid input value for enum" in str(cause)
+
+
 class SourceErrorMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        # Display helpers that have no request at hand mask personal data for this request's user.
+        token = pii.bind(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            pii.unbind(token)
+        return pii.mask_response(request, response)
 
     def process_exception(self, request, exception):
         if isinstance(exception, MultipleObjectsReturned):
@@ -89,7 +104,7 @@ class SourceErrorMiddleware:
             schema_changed.send(sender=alias)
             changes = schema_findings(alias)
         logger.warning("source %s failed on %s: %s", alias, request.path, detail)
-        return self._page(request, alias, title, detail, changes)
+        return self._page(request, alias, title, detail, changes, status=400 if is_bad_input(exception) else 503)
 
     def _duplicate_key(self, request, exception):
         """A detail page whose key matches several rows: the table's primary key has changed."""
@@ -112,12 +127,12 @@ class SourceErrorMiddleware:
         return self._page(request, alias, "The source schema has changed", detail, schema_findings(alias))
 
     @staticmethod
-    def _page(request, alias, title, detail, changes):
+    def _page(request, alias, title, detail, changes, status=503):
         response = TemplateResponse(
             request,
             "backoffice/source_error.html",
             {"title": title, "detail": detail, "source": alias, "path": request.path, "changes": changes},
-            status=503,
+            status=status,
         )
         return response.render()
 

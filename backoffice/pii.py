@@ -1,22 +1,158 @@
-"""Personal data shown masked unless the user may see it."""
+"""Personal data shown masked unless the user may see it: one mechanism for every page.
+
+A `Masker` is made per viewer (`masker_for(user)`); it masks a column value (`value`), every email
+inside free text (`text`), every email inside a JSON document (`json`) and inside JSON that is
+already serialized (`json_text`). Support and up get the identity masker.
+
+Code that renders without the request at hand (display helpers such as `json_block`) uses the
+masker of the current request, bound by `backoffice.middleware.SourceErrorMiddleware`; outside a
+request the current masker masks (the safe default).
+"""
 
 from __future__ import annotations
 
+import contextvars
+import re
+from typing import Any
+
+PII_PERMISSION = "access.view_pii"
+MASKED_NONE = "—"
+
+# An email inside free text or serialized JSON: found from each "@" outwards (linear time, whatever
+# the text). Neither part contains a quote, a backslash, whitespace or markup, so a match never
+# spans a JSON string boundary, an escape sequence or an HTML tag.
+LOCAL_PART_STOP = frozenset(" \t\r\n\f\v\"'\\<>()[]{},;:@/&=")
+DOMAIN_RE = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
 
 def can_see_pii(user) -> bool:
-    return bool(user and user.has_perm("access.view_pii"))
+    return bool(user and getattr(user, "is_active", False) and user.has_perm(PII_PERMISSION))
 
 
 def mask_email(value: str | None) -> str:
     if not value or not isinstance(value, str):
-        return "—"
+        return MASKED_NONE
     local, _, domain = value.partition("@")
     if not domain:
         return local[:1] + "***"
     return f"{local[:1]}***@{domain}"
 
 
+def mask_text(text: str) -> str:
+    """Every email inside `text` masked (`john@x.com` → `j***@x.com`)."""
+    if "@" not in text:
+        return text
+    parts, last = [], 0
+    at = text.find("@")
+    while at != -1:
+        domain = DOMAIN_RE.match(text, at + 1)
+        start = at
+        while start > last and text[start - 1] not in LOCAL_PART_STOP:
+            start -= 1
+        if start > 0 and text[start - 1] == "\\":  # inside serialized JSON: keep the escape whole
+            start = min(at, start + (5 if text[start] == "u" else 1))
+        if domain and start < at:
+            parts += [text[last:start], mask_email(text[start : domain.end()])]
+            last = domain.end()
+        at = text.find("@", max(at + 1, last))
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def mask_json(value: Any) -> Any:
+    """A copy of a JSON-like value with every email inside its strings (keys included) masked."""
+    if isinstance(value, dict):
+        return {mask_json(k) if isinstance(k, str) else k: mask_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_json(v) for v in value]
+    if isinstance(value, str):
+        return mask_text(value)
+    return value
+
+
+class Masker:
+    """What one viewer may see. `masks` is False for roles with access.view_pii."""
+
+    def __init__(self, masks: bool):
+        self.masks = masks
+
+    def value(self, value: Any) -> str:
+        """A PII column's value (the whole value is personal: an email, an address)."""
+        if value in (None, ""):
+            return MASKED_NONE
+        return mask_email(str(value)) if self.masks else value
+
+    def text(self, text: Any) -> Any:
+        """Free text (an error message, a log line, a CSV cell): emails inside it masked."""
+        return mask_text(text) if self.masks and isinstance(text, str) else text
+
+    def json(self, value: Any) -> Any:
+        return mask_json(value) if self.masks else value
+
+    def json_text(self, text: str) -> str:
+        """Serialized JSON: masking inside it keeps it valid JSON (see EMAIL_IN_TEXT_RE)."""
+        return mask_text(text) if self.masks else text
+
+
+SEES_ALL = Masker(False)
+MASKS = Masker(True)
+
+
+def masker_for(user) -> Masker:
+    return SEES_ALL if can_see_pii(user) else MASKS
+
+
+def masker(request=None) -> Masker:
+    """The request's masker; without a request, the one bound to the current request (or MASKS)."""
+    if request is not None:
+        cached = getattr(request, "_pii_masker", None)
+        if cached is None:
+            cached = request._pii_masker = masker_for(getattr(request, "user", None))
+        return cached
+    bound = _current_request.get()
+    return masker(bound) if bound is not None else MASKS
+
+
+_current_request: contextvars.ContextVar = contextvars.ContextVar("pii_request", default=None)
+
+
+def bind(request) -> contextvars.Token:
+    return _current_request.set(request)
+
+
+def unbind(token: contextvars.Token) -> None:
+    _current_request.reset(token)
+
+
 def email_for(user, value: str | None) -> str:
-    if not value:
-        return "—"
-    return value if can_see_pii(user) else mask_email(value)
+    return masker_for(user).value(value)
+
+
+MASKED_CONTENT_TYPES = ("text/html", "application/json", "text/plain", "text/csv")
+
+
+def mask_response(request, response):
+    """The last line: for a viewer who may not see personal data, every email left in a page,
+    JSON answer or download is masked, whichever code path rendered it."""
+    if getattr(response, "streaming", False) or not masker(request).masks:
+        return response
+    if not str(response.get("Content-Type", "")).startswith(MASKED_CONTENT_TYPES):
+        return response
+    if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+        response.add_post_render_callback(lambda r: _mask_content(r))
+        return response
+    _mask_content(response)
+    return response
+
+
+def _mask_content(response):
+    content = response.content
+    if b"@" not in content:
+        return response
+    charset = getattr(response, "charset", None) or "utf-8"
+    try:
+        text = content.decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        return response
+    response.content = mask_text(text).encode(charset)
+    return response

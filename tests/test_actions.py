@@ -148,7 +148,11 @@ def test_retry_failed_confirmation_and_run(client_for, fake_wrapped_api):
     changelist = operator.get(RUNS_URL)
     assert RETRY_FAILED_URL in changelist.content.decode()
 
-    page = operator.get(RETRY_FAILED_URL)
+    offer = operator.get(RETRY_FAILED_URL)
+    assert offer.status_code == 200 and re.search(r'class="db-failed-count">3<', offer.content.decode())
+    assert fake_wrapped_api.requests == [] and not ActionRecord.objects.exists()  # a GET calls nothing
+
+    page = operator.post(RETRY_FAILED_URL, {"preview": "yes", "limit": "50"})
     assert page.status_code == 200
     html = page.content.decode()
     assert re.search(r'class="db-failed-count">3<', html)
@@ -318,7 +322,7 @@ def test_admin_key_never_rendered_stored_or_logged(client_for, fake_wrapped_api,
     operator = client_for("operator")
     pages = [run_action(operator, "retry_run", ["run-k", "run-k2"])]
     pages.append(confirm(operator, "retry_run", ["run-k", "run-k2"], token_of(pages[0])))
-    pages.append(operator.get(RETRY_FAILED_URL))
+    pages.append(operator.post(RETRY_FAILED_URL, {"preview": "yes"}))
     pages.append(operator.post(RETRY_FAILED_URL, {"post": "yes", "token": token_of(pages[-1])}, follow=True))
     fake_wrapped_api.misbehave("401")
     pages.append(run_and_confirm(operator, "retry_analysis", ["run-k"]))
@@ -377,7 +381,7 @@ def test_audit_admin_is_read_only_for_the_admin_role(client_for, fake_wrapped_ap
     assert [r.target_key for r in rows] == ["run-audit"]
     by_user = admin_client.get("/admin/audit/actionrecord/", {"q": "operator-user"})
     assert len(by_user.context["cl"].result_list) == 2
-    filtered = admin_client.get("/admin/audit/actionrecord/", {"outcome": "ok", "action": "retry_email"})
+    filtered = admin_client.get("/admin/audit/actionrecord/", {"outcome__exact": "ok", "action": "retry_email"})
     assert len(filtered.context["cl"].result_list) == 2
     detail = admin_client.get(f"{RUNS_URL}run-audit/change/")
     assert url.replace("&", "&amp;") in detail.content.decode()  # "actions on this run"

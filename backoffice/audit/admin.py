@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from backoffice.admin_base import ReadOnlyAdminMixin
+from backoffice.admin_base import AllowListedLookupsMixin, ReadOnlyAdminMixin
 from backoffice.audit.models import ActionRecord
 
 
@@ -20,7 +20,8 @@ def actions_on_url(source: str, target_key: str) -> str:
 
 
 @admin.register(ActionRecord)
-class ActionRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ActionRecordAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    extra_lookup_parameters = ("target_key",)  # "actions on this run" (actions_on_url)
     list_display = (
         "created_at",
         "username",

@@ -3,6 +3,7 @@ from django.db import models
 
 
 class Outcome(models.TextChoices):
+    SENDING = "sending", "Sent, no answer recorded (unknown)"
     OK = "ok", "OK"
     REJECTED = "rejected", "Rejected by the service (4xx)"
     SERVICE_ERROR = "service_error", "Service error (5xx)"
@@ -32,6 +33,9 @@ class ActionRecord(models.Model):
     response_excerpt = models.TextField(blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
     idempotency_key = models.CharField(max_length=200, blank=True, db_index=True)
+    # The confirmed submission the call belongs to (a digest of its one-time token): a second post
+    # of the same confirmation re-sends only the calls whose outcome stayed unknown, with their key.
+    submission = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

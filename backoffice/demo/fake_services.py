@@ -4,7 +4,8 @@ They implement exactly the documented admin endpoints (../shared/upstream.md, se
 check `X-Admin-Key` (401 {"detail": "invalid_admin_key"}; 404 on every path when no key is
 configured, as the Wrapped service does), change the data the way the real service would
 (through the privileged seeding path, `backoffice.seeding.connect`), record every request, and
-can be told to misbehave: "slow", "500", "401", "drop".
+can be told to misbehave: "slow", "500", "401", "drop", and "echo" / "echo_reject" (answer 200 / 422
+with the admin key it was sent, literally and base64-encoded: the back office must never keep it).
 
     services = start_fake_services()          # demo ports from backoffice.sources
     python -m backoffice.demo.fake_services   # the same, in the foreground
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 KEY_MATCHED = "<admin-key: matched>"
 KEY_WRONG = "<admin-key: wrong>"
-MISBEHAVIOURS = (None, "slow", "500", "401", "drop")
+MISBEHAVIOURS = (None, "slow", "500", "401", "drop", "echo", "echo_reject")
 
 
 @dataclass
@@ -226,6 +227,9 @@ class _Handler(BaseHTTPRequestHandler):
         if mode == "401":
             self._send(401, {"detail": "invalid_admin_key"})
             return
+        if mode in ("echo", "echo_reject"):
+            self._send(*_echo(mode, sent_key or "", body))
+            return
         if not fake.admin_key:
             self._send(404, {"detail": "Not Found"})  # the service hides its admin API without a key
             return
@@ -254,6 +258,24 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeout)
+
+
+def _echo(mode: str, key: str, body: Any) -> tuple[int, Any]:
+    """A careless service that repeats the credentials it got, in the clear and base64-encoded."""
+    import base64
+
+    encoded = base64.b64encode(key.encode()).decode()
+    header = base64.b64encode(f"X-Admin-Key: {key}".encode()).decode()
+    answer = {
+        "echo": key,
+        "echo_b64": encoded,
+        "echo_urlsafe_b64": base64.urlsafe_b64encode(key.encode()).decode(),
+        "note": f"request authenticated with {key} ({encoded}); header {header}",
+        "body": body,
+    }
+    if mode == "echo_reject":
+        return 422, {"detail": f"key {key} is not accepted here (base64 {encoded}, header {header})", **answer}
+    return 200, answer
 
 
 # -- Wrapped ------------------------------------------------------------------------------------

@@ -15,15 +15,17 @@ from backoffice.actions import (
     INVALID,
     SourceActionsMixin,
     action_buttons,
+    audited_call,
     bulk_limit,
     can_run_actions,
     consume_token,
     issue_token,
-    record,
     require_run_actions,
     source_action,
+    submission_digest,
+    unresolved_targets,
 )
-from backoffice.api import client_for_source, new_idempotency_key
+from backoffice.api import client_for_source, idempotency_key_for, new_idempotency_key
 
 SOURCE = "wrapped"
 RETRY_BODY = {"include_watch_history": True, "include_analysis": True, "force_new_jobs": True, "reset_payload": True}
@@ -122,21 +124,30 @@ class RunActionsMixin(SourceActionsMixin):
         return reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
 
     def retry_failed_view(self, request):
+        """GET: the database's count and a form. The service's dry run is a call (audited), so it
+        is made only on a POST with a CSRF token (`preview`); `post=yes` confirms the real call."""
         require_run_actions(request)
         limit = self._limit(request)
         body = {"limit": limit, "dry_run": False, "reset_payload": True}
         client = client_for_source(SOURCE)
         if request.method == "POST" and request.POST.get("post") == "yes":
             return self._retry_failed_post(request, client, body)
-
-        dry_body = {**body, "dry_run": True}
-        dry = client.post(
-            RETRY_FAILED_PATH, dry_body, idempotency_key=new_idempotency_key("retry_failed_dry_run", limit)
-        )
-        record(request, dry, action="retry_failed_dry_run", target_type="wrapped runs", target_key="failed-runs")
+        dry = None
+        if request.method == "POST" and request.POST.get("preview") == "yes":
+            dry, _entry = audited_call(
+                request,
+                client,
+                "POST",
+                RETRY_FAILED_PATH,
+                {**body, "dry_run": True},
+                idempotency_key=new_idempotency_key("retry_failed_dry_run", limit),
+                action="retry_failed_dry_run",
+                target_type="wrapped runs",
+                target_key="failed-runs",
+            )
         cap = bulk_limit()
         db_count = self.model._default_manager.filter(status="failed").values("pk")[: cap + 1].count()
-        data = dry.data if dry.ok and isinstance(dry.data, dict) else {}
+        data = dry.data if dry is not None and dry.ok and isinstance(dry.data, dict) else {}
         results = data.get("results") if isinstance(data.get("results"), list) else []
         opts = self.model._meta
         context = {
@@ -172,22 +183,26 @@ class RunActionsMixin(SourceActionsMixin):
         if state == INVALID:
             messages.error(request, "This confirmation has expired or is not valid; open it again. Nothing was called.")
             return back
-        if state == DUPLICATE:
+        token = request.POST.get("token", "")
+        if state == DUPLICATE and "failed-runs" not in unresolved_targets(token):
             messages.warning(request, "“Retry all failed runs” was already submitted; nothing was called again.")
             return back
-        result = client.post(
-            RETRY_FAILED_PATH, body, idempotency_key=new_idempotency_key("retry_failed", request.POST["token"][-10:])
+        result, entry = audited_call(
+            request,
+            client,
+            "POST",
+            RETRY_FAILED_PATH,
+            body,
+            idempotency_key=idempotency_key_for(token, "retry_failed", "failed-runs", body["limit"]),
+            action="retry_failed",
+            target_type="wrapped runs",
+            target_key="failed-runs",
+            submission=submission_digest(token),
         )
         data = result.data if isinstance(result.data, dict) else {}
         results = data.get("results") if isinstance(data.get("results"), list) else []
-        record(
-            request,
-            result,
-            action="retry_failed",
-            target_type="wrapped runs",
-            target_ids=[r.get("wrapped_run_id") for r in results if isinstance(r, dict)][:500],
-            target_key="failed-runs",
-        )
+        entry.target_ids = [str(r.get("wrapped_run_id")) for r in results if isinstance(r, dict)][:500]
+        entry.save(update_fields=["target_ids"])
         if not result.ok:
             messages.error(request, f"Retry all failed runs: 0 ok, 1 failed. {result.describe()}")
             return back

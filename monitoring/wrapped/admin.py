@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 
+from backoffice import pii
 from backoffice.admin_base import SourceModelAdmin
 from backoffice.admin_site import Tool
 from backoffice.display import dash, status_badge
@@ -165,7 +166,8 @@ class WrappedRunAdmin(RunActionsMixin, SourceModelAdmin):
         payload = WrappedRun.objects.filter(pk=object_id).values_list("payload", flat=True).first()
         if payload is None:
             raise Http404("No such run")
-        response = HttpResponse(json.dumps(payload, indent=1, default=str), content_type="application/json")
+        text = pii.masker(request).json_text(json.dumps(payload, indent=1, default=str))
+        response = HttpResponse(text, content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="run-{object_id}-payload.json"'
         return response
 
@@ -173,7 +175,18 @@ class WrappedRunAdmin(RunActionsMixin, SourceModelAdmin):
         """htmx partial: runs updated since the last poll, newest first, bounded."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        since = parse_datetime(request.GET.get("since", "")) or timezone.now()
+        raw_since = request.GET.get("since", "")
+        try:
+            since = parse_datetime(raw_since) if raw_since else None
+        except ValueError:  # well-formed but impossible: 2024-99-99, Feb 30
+            since = None
+        if raw_since and since is None:
+            return HttpResponse(
+                "since must be an ISO date and time, such as 2025-01-31T12:00:00Z.",
+                status=400,
+                content_type="text/plain",
+            )
+        since = since or timezone.now()
         if timezone.is_naive(since):
             since = since.replace(tzinfo=UTC)
         now = timezone.now()
@@ -209,7 +222,8 @@ def json_script_from_text(text: str, element_id: str):
 def run_detail_context(request, run: WrappedRun, model_admin) -> dict:
     from backoffice.display import json_block
 
-    payload = run.payload
+    mask = pii.masker(request)
+    payload = mask.json(run.payload)
     payload_json = json.dumps(payload, default=str)
     too_big = len(payload_json) > MAX_INLINE_PAYLOAD_BYTES
     context = {
@@ -442,10 +456,8 @@ RELATED_LIMIT = 20
 
 
 def _email_rows(emails, request):
-    from backoffice.pii import email_for
-
     rows = [
-        (email_for(request.user, e.email), e.verified_at or "not verified", e.created_at)
+        (pii.masker(request).value(e.email), e.verified_at or "not verified", e.created_at)
         for e in emails[:RELATED_LIMIT]
     ]
     return {"headers": ["email", "verified", "created"], "rows": rows}
@@ -460,15 +472,14 @@ def _run_rows(runs):
 
 
 def _auth_rows(jobs, request):
-    from backoffice.pii import email_for
-
+    mask = pii.masker(request)
     rows = [
         (
             change_link("authjob", j.archive_job_id),
             status_badge(j.status),
             j.device_id or "—",
-            email_for(request.user, j.email),
-            j.last_error or "—",
+            mask.value(j.email),
+            mask.text(j.last_error) or "—",
             j.updated_at,
         )
         for j in jobs.order_by("-updated_at")[:RELATED_LIMIT]
@@ -534,8 +545,6 @@ def find_person_view(request):
         raise PermissionDenied
     term = request.GET.get("q", "").strip()[:320]
     results = queries.find_person(term) if term else None
-    from backoffice.pii import can_see_pii
-
     return TemplateResponse(
         request,
         "admin/wrapped/find_person.html",
@@ -544,7 +553,7 @@ def find_person_view(request):
             "title": "Find a person",
             "term": term,
             "results": results,
-            "show_pii": can_see_pii(request.user),
+            "show_pii": not pii.masker(request).masks,
             "unsearchable": bool(term) and results is not None and TEXT not in results.kinds,
         },
     )
