@@ -116,7 +116,6 @@ def test_viewer_sees_masked_emails_and_no_actions(open_as, browsing, fake_wrappe
     browsing.assert_clean(expected_failures=(f"403 GET {page.url}",))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 #1: the JSON viewer shows a viewer the unmasked email")
 def test_viewer_sees_no_unmasked_email_in_the_payload_viewer(open_as, browsing):
     _, run = a_person("jolene.parton@example.com", "run-jolene-0002")
 
