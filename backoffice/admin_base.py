@@ -119,7 +119,8 @@ def _declared_lookups(model_admin, request) -> set[str]:
     model = model_admin.model
     for list_filter in model_admin.get_list_filter(request) if request is not None else model_admin.list_filter:
         if callable(list_filter) and not isinstance(list_filter, tuple | list):
-            names.add(list_filter.parameter_name)
+            # A filter with several parameters (a date range) names them all in parameter_names.
+            names.update(getattr(list_filter, "parameter_names", None) or [list_filter.parameter_name])
             continue
         field_path = list_filter[0] if isinstance(list_filter, tuple | list) else list_filter
         field = get_fields_from_path(model, field_path)[-1]
