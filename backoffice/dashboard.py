@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache as memoize
 from importlib import import_module
-from importlib.util import find_spec
 
 from django.conf import settings
 from django.core.cache import cache
@@ -23,6 +22,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django_htmx.http import HttpResponseStopPolling
 
+from backoffice.source_app import source_module
 from backoffice.sources import get_source
 
 logger = logging.getLogger(__name__)
@@ -48,11 +48,11 @@ class Panel:
 
 @memoize
 def all_panels() -> tuple[Panel, ...]:
-    panels = []
-    for alias in ("backoffice", *settings.CONFIGURED_SOURCES):
-        module = "backoffice.dashboard_panels" if alias == "backoffice" else f"monitoring.{alias}.dashboard"
-        if find_spec(module) is not None:
-            panels.extend(import_module(module).PANELS)
+    panels = list(import_module("backoffice.dashboard_panels").PANELS)
+    for alias in settings.CONFIGURED_SOURCES:
+        module = source_module(alias, "dashboard")
+        if module is not None:
+            panels.extend(module.PANELS)
     return tuple(panels)
 
 

@@ -174,7 +174,7 @@ INSTALLED_APPS = [
     "backoffice",
     "backoffice.access",
     "backoffice.audit",
-    *(f"monitoring.{alias}" for alias in CONFIGURED_SOURCES),
+    *(s.app for s in SOURCES if s.alias in CONFIGURED_SOURCES),
 ]
 
 MIDDLEWARE = [

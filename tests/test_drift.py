@@ -39,7 +39,7 @@ def nul_run(**kwargs):
 
 
 def test_a_nul_escape_is_stored_as_json_text():
-    from backoffice import seeding
+    from tests import seeding
 
     run = nul_run()
     stored = (
@@ -131,8 +131,8 @@ EXPRESSION_INDEXES = ("bo_runs_stage", "bo_runs_warnings")
 
 def assert_suggested_expression_indexes_take(kind: str) -> None:
     """The suggested statements run on the table as it is, and the check then finds them present."""
-    from backoffice import seeding
     from backoffice.health import check_source
+    from tests import seeding
 
     before = check_source("wrapped")
     statements = [s for s in before.index_suggestions if any(f" {name} " in s for name in EXPRESSION_INDEXES)]
@@ -367,7 +367,7 @@ def plain_copy(django_db_setup, django_db_blocker):
 @pytest.mark.usefixtures("plain_copy")
 class TestPayloadTypeChangesWhileRunning:
     def test_the_page_that_meets_it_explains_and_the_next_one_works(self, client_for):
-        from backoffice import seeding
+        from tests import seeding
 
         run = WrappedRunFactory(stage="analysis")
         assert expressions.json_kind() == "json"  # learned before the service's migration

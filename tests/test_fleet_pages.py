@@ -11,10 +11,10 @@ from django.db import connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from backoffice import seeding
-from backoffice.demo.data import fleet as fleet_data
+from monitoring.fleet import demo_data as fleet_data
 from monitoring.fleet import models
-from monitoring.fleet.models import HOT_INDEXES, RECOMMENDED_INDEXES, SECRET_COLUMNS
+from monitoring.fleet.apps import RECOMMENDED_INDEXES, SECRET_COLUMNS, SERVICE_INDEXES
+from tests import seeding
 from tests.factories import fleet as f
 from tests.pages import change, changelist, result_rows
 
@@ -333,7 +333,7 @@ def test_generate_fills_every_table_and_pages_render(client_for, generated):
 def test_hot_indexes_exist_in_schema():
     with seeding.connect("fleet") as conn:
         names = {row[0] for row in conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")}
-    missing = [name for _table, _cols, name in HOT_INDEXES if name not in names]
+    missing = [name for _table, _cols, name in SERVICE_INDEXES if name not in names]
     assert not missing
     # the back office's own suggestions are reported by check_sources, never built into the source
     assert [name for _table, _cols, name in RECOMMENDED_INDEXES if name in names] == []

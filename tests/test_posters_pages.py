@@ -10,10 +10,10 @@ from django.db import connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from backoffice import seeding
-from backoffice.demo.data import posters as demo
+from monitoring.posters import demo_data as demo
 from monitoring.posters import queries
 from monitoring.posters.models import BatchJob, GeneratedPoster, JobLog, PosterFailureDetail
+from tests import seeding
 from tests.factories.posters import (
     BatchJobFactory,
     GeneratedPosterFactory,

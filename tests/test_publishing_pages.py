@@ -9,10 +9,10 @@ from django.contrib import admin
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
-from backoffice import seeding
-from backoffice.demo.data import publishing as publishing_data
+from monitoring.publishing import demo_data as publishing_data
 from monitoring.publishing import models
-from monitoring.publishing.models import HOT_INDEXES
+from monitoring.publishing.apps import SERVICE_INDEXES
+from tests import seeding
 from tests.factories import publishing as f
 from tests.pages import change, changelist, result_rows
 
@@ -160,7 +160,7 @@ def test_stats_on_demo_data(generated):
 def test_hot_indexes_exist_in_schema():
     with seeding.connect("publishing") as conn:
         names = {row[0] for row in conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")}
-    assert not [name for _table, _cols, name in HOT_INDEXES if name not in names]
+    assert not [name for _table, _cols, name in SERVICE_INDEXES if name not in names]
 
 
 def test_relations_are_navigable_both_ways(client_for, world):

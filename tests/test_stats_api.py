@@ -239,8 +239,8 @@ def test_each_endpoint_is_one_query_and_cached(api, publishing_world, endpoint):
 
 
 def test_big_tables_are_estimated_not_counted(api, monkeypatch):
-    from backoffice import seeding
     from monitoring.publishing import stats
+    from tests import seeding
 
     f.JobFactory()
     f.CampaignFactory()

@@ -14,10 +14,9 @@ from django.db import connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from backoffice import seeding
-from backoffice.demo.data import xtrack as demo
+from monitoring.xtrack import demo_data as demo
+from monitoring.xtrack.apps import SECRET_COLUMNS
 from monitoring.xtrack.models import (
-    SECRET_COLUMNS,
     Job,
     JobExecution,
     JobNotificationTarget,
@@ -27,6 +26,7 @@ from monitoring.xtrack.models import (
     User,
     VerificationCode,
 )
+from tests import seeding
 from tests.factories.xtrack import (
     JobExecutionFactory,
     JobFactory,
@@ -340,9 +340,9 @@ def test_bind_token_shows_used_flag(viewer, rows, null_rows):
 
 
 def test_hot_indexes_exist_in_schema_and_recommended_ones_do_not():
-    from monitoring.xtrack.models import HOT_INDEXES, RECOMMENDED_INDEXES
+    from monitoring.xtrack.apps import RECOMMENDED_INDEXES, SERVICE_INDEXES
 
     with seeding.connect("xtrack") as conn:
         names = {row[0] for row in conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")}
-    assert [name for _t, _c, name in HOT_INDEXES if name not in names] == []
+    assert [name for _t, _c, name in SERVICE_INDEXES if name not in names] == []
     assert [name for _t, _c, name in RECOMMENDED_INDEXES if name in names] == []
