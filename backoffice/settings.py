@@ -168,7 +168,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_filters",
     "django_htmx",
     "axes",
     "backoffice",

@@ -19,13 +19,12 @@ from urllib.parse import urlencode
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connections, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import transaction
 
 from monitoring.wrapped import expressions
 from tests.drift import drifted_databases
 from tests.factories.wrapped import AppJobFactory, AppUserEmailFactory, DeviceEmailFactory, WrappedRunFactory
-from tests.pages import result_rows
+from tests.pages import query_log, result_rows
 
 RUNS = "/admin/wrapped/wrappedrun/"
 NUL = {"note": "before\x00after", "_analysis_warnings": ["bad\x00byte"]}
@@ -301,9 +300,9 @@ class TestDriftedWrapped:
     def test_the_payload_type_is_read_once_per_process(self, client_for, people):
         expressions.forget_json_kinds()
         viewer = client_for("viewer")
-        with CaptureQueriesContext(connections["wrapped"]) as first:
+        with query_log("wrapped") as first:
             assert viewer.get(RUNS).status_code == 200
-        with CaptureQueriesContext(connections["wrapped"]) as second:
+        with query_log("wrapped") as second:
             assert viewer.get(RUNS, {"stage": "analysis"}).status_code == 200
             assert viewer.get(f"{RUNS}{people['stuck'].id}/change/").status_code == 200
         catalog = [q["sql"] for q in first.captured_queries if "pg_attribute" in q["sql"]]

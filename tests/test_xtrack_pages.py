@@ -10,8 +10,6 @@ import uuid
 
 import pytest
 from django.contrib import admin
-from django.db import connections
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from monitoring.xtrack import demo_data as demo
@@ -39,6 +37,7 @@ from tests.factories.xtrack import (
     UserFactory,
     VerificationCodeFactory,
 )
+from tests.pages import list_page_queries, query_log
 
 MODELS = [
     User,
@@ -179,11 +178,9 @@ def test_json_topics_of_wrong_type_render(viewer):
 
 
 def _queries_for(client, model, per_page, monkeypatch) -> int:
-    monkeypatch.setattr(admin.site._registry[model], "list_per_page", per_page)
-    with CaptureQueriesContext(connections["xtrack"]) as ctx:
-        response = client.get(changelist(model))
+    response, log = list_page_queries(client, model, per_page)
     assert response.status_code == 200
-    return len(ctx.captured_queries)
+    return len(log)
 
 
 @pytest.mark.parametrize("model", [User, Job, JobExecution, Summary], ids=lambda m: m.__name__)
@@ -238,7 +235,7 @@ def test_job_notification_targets_have_no_page_but_show_in_the_job(client_for, r
     telegram = TelegramTargetFactory(user=job.user, destination="310555123")
     JobNotificationTargetFactory(job=job, notification_target=telegram)
     viewer, support = client_for("viewer"), client_for("support")
-    with CaptureQueriesContext(connections["xtrack"]) as ctx:
+    with query_log("xtrack") as ctx:
         page = viewer.get(change(job)).content.decode()
     link_sql = [q["sql"] for q in ctx.captured_queries if 'FROM "job_notification_targets"' in q["sql"]]
     assert len(link_sql) == 1 and "LIMIT 50" in link_sql[0]

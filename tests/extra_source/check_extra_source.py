@@ -76,7 +76,7 @@ def test_its_dashboard_panel_is_discovered_and_served(client_for):
     ParcelFactory(status="delivered")
     client = client_for("viewer")
     assert "Parcels" in client.get("/admin/").content.decode()
-    panel = client.get("/admin/dashboard/panel/extra/parcels/").content.decode()
+    panel = client.get("/admin/dashboard/panel/extra/parcels/", headers={"HX-Request": "true"}).content.decode()
     assert '2</span><span class="label">parcels' in panel.replace("\n", "").replace("  ", "")
     assert '1</span><span class="label">lost parcels' in panel.replace("\n", "").replace("  ", "")
     assert status_badge("in_transit") == '<span class="badge badge-run">in_transit</span>'
