@@ -2,7 +2,7 @@
 
 This module is the shared plumbing (server, recording, misbehaviour); each source's fake lives in
 its own folder (monitoring/<source>/fake_service.py, declared on its AppConfig as fake_service).
-They implement exactly the documented admin endpoints (../shared/upstream.md, seeds 000 and 001),
+They implement exactly the documented admin endpoints (seeds 000 and 001 of each service),
 check `X-Admin-Key` (401 {"detail": "invalid_admin_key"}; 404 on every path when no key is
 configured, as the Wrapped service does), change the data the way the real service would
 (through the privileged seeding path, `backoffice.seeding.connect`), record every request, and
