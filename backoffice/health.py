@@ -24,7 +24,6 @@ import re
 import time
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
-from importlib import import_module
 
 from django.apps import apps
 from django.conf import settings
@@ -32,6 +31,7 @@ from django.db import connections
 from django.utils import timezone
 
 from backoffice.fields import NaiveUTCDateTimeField, NativeEnumField, SourceJSONField
+from backoffice.source_app import source_config
 from backoffice.sources import get_source
 
 OK, INFO, WARNING, ERROR = "ok", "info", "warning", "error"
@@ -134,14 +134,14 @@ def check_source(alias: str) -> SourceReport:
         return report
     report.reachable = True
     models = _mirrored_models(alias)
-    module = _models_module(alias)
+    config = source_config(alias)
     try:
         with raw, raw.cursor() as cursor:
             _check_session(cursor, report)
             tables = _read_tables(cursor, sorted({m._meta.db_table for m in models}))
             _check_write_privileges(tables, report)
             source_security.check_role(cursor, report, alias, mirrored=list(tables))
-            _check_schema(models, tables, getattr(module, "SECRET_COLUMNS", {}) or {}, report)
+            _check_schema(models, tables, config.secret_columns if config else {}, report)
             _check_primary_keys(models, _read_keys(cursor, sorted(tables)), tables, report)
             _check_indexes(cursor, index_declarations(alias, models), tables, report)
     except Exception as exc:  # psycopg errors: this connection is outside Django's wrappers
@@ -267,13 +267,6 @@ def _mirrored_models(alias: str) -> list:
     except LookupError:
         return []
     return [m for m in config.get_models() if not m._meta.managed and not m._meta.proxy]
-
-
-def _models_module(alias: str):
-    try:
-        return import_module(f"{apps.get_app_config(alias).name}.models")
-    except (LookupError, ImportError):
-        return None
 
 
 TEXT_TYPES = {"text", "varchar", "bpchar", "char", "name", "citext"}
@@ -745,22 +738,18 @@ class IndexSpec:
     pages: str = ""  # the pages that read through it
 
 
-def _declared(module, attribute: str) -> list[tuple]:
-    return list(getattr(module, attribute, None) or [])
-
-
 def index_declarations(alias: str, models=None) -> list[IndexSpec]:
     """Every index the pages of a source rely on. The one place that reads their declarations.
 
-    Today they live in the source's models module: SERVICE_INDEXES and HOT_INDEXES are the
-    service's own indexes, RECOMMENDED_INDEXES the back office's additions; each entry is
+    They are declared on the source's AppConfig (backoffice.source_app): service_indexes are the
+    service's own, recommended_indexes the back office's additions; each entry is
     (table, columns_sql, name) or (table, columns_sql, name, pages). Added to them, as
     recommendations, what the models imply: a ForeignKey with a reverse accessor (related lists
     filter on it), a field with db_index/unique, Meta.indexes and unique constraints, unless a
     declared index on the same table already leads with the same columns.
     """
     models = _mirrored_models(alias) if models is None else models
-    module = _models_module(alias)
+    config = source_config(alias)
     by_table = {m._meta.db_table: m for m in models}
 
     def spec(entry: tuple, service: bool) -> IndexSpec:
@@ -769,8 +758,8 @@ def index_declarations(alias: str, models=None) -> list[IndexSpec]:
         pages = rest[0] if rest else (pages_of(model) if model else f"the pages reading {table}")
         return IndexSpec(table, columns, name, service, pages)
 
-    specs = [spec(e, True) for e in _declared(module, "SERVICE_INDEXES") + _declared(module, "HOT_INDEXES")]
-    specs += [spec(e, False) for e in _declared(module, "RECOMMENDED_INDEXES")]
+    specs = [spec(e, True) for e in (config.service_indexes if config else [])]
+    specs += [spec(e, False) for e in (config.recommended_indexes if config else [])]
     seen = {(s.table, tuple(parse_columns(s.columns)[1])) for s in specs}
 
     def imply(model, columns: list[str]) -> None:

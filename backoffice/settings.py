@@ -168,13 +168,12 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_filters",
     "django_htmx",
     "axes",
     "backoffice",
     "backoffice.access",
     "backoffice.audit",
-    *(f"monitoring.{alias}" for alias in CONFIGURED_SOURCES),
+    *(s.app for s in SOURCES if s.alias in CONFIGURED_SOURCES),
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,4 @@
-"""The benchmark harness: consoles register pages; the runner times them against stock admin.
+"""The benchmark harness: each source's bench module declares pages; the runner times them against stock admin.
 
 A page is a URL on the Backoffice admin and, where one exists, the same question asked of a
 stock Django admin over the same models (benchmarks/stock_admin.py). Both run in this process,
@@ -9,35 +9,26 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
-Urls = Callable[[dict], str]
+from backoffice.bench_pages import BenchPage, Urls
+from backoffice.source_app import source_module
 
-
-@dataclass(frozen=True)
-class BenchPage:
-    name: str
-    source: str
-    url: Urls  # (sample ids) -> our URL
-    baseline: Urls | None = None  # (sample ids) -> stock admin URL answering the same question
-    kind: str = "list"  # list | search | detail | poll: picks the target
-    needs: tuple[str, ...] = ()  # recommended indexes (by name) this page relies on
-    model_admin: str | None = None  # "app.Model": its list_per_page is varied for the query-count check
+__all__ = ["BenchPage", "Urls", "pages"]
 
 
 TARGETS_MS = {"list": 80.0, "search": 80.0, "detail": 300.0, "poll": 20.0}
 SEARCH_SPEEDUP = 30.0
 FLAT_RATIO = 1.5
 
-REGISTRY: list[BenchPage] = []
 
-
-def register(*pages: BenchPage) -> None:
-    REGISTRY.extend(pages)
+def pages(alias: str) -> tuple[BenchPage, ...]:
+    """The bench pages a source declares (its AppConfig's bench module), none when it has none."""
+    module = source_module(alias, "bench")
+    return tuple(module.PAGES) if module is not None else ()
 
 
 @dataclass

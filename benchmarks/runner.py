@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import platform
 from contextlib import contextmanager
@@ -18,7 +17,8 @@ from django.test.utils import override_settings
 from django.urls import clear_url_caches
 
 from backoffice import seeding
-from benchmarks.harness import FLAT_RATIO, REGISTRY, SEARCH_SPEEDUP, TARGETS_MS, BenchPage, Timing, measure
+from backoffice.source_app import source_config, source_module
+from benchmarks.harness import FLAT_RATIO, SEARCH_SPEEDUP, TARGETS_MS, BenchPage, Timing, measure, pages
 
 RUNS_PER_SCALE = 4000  # the Wrapped generator makes ~4,000 runs at scale 1
 PAGE_SIZES = (20, 100, 500)
@@ -58,7 +58,7 @@ def prepare(alias: str, runs: int, log) -> str:
         empty = conn.execute("SELECT NOT EXISTS (SELECT 1 FROM app_wrapped_runs)").fetchone()[0]
         if built or empty:
             log(f"generating {runs:,} runs into {dbname} (reused on the next run) …")
-            generator = importlib.import_module(f"backoffice.demo.data.{alias}")
+            generator = source_module(alias, "demo_data")
             started = datetime.now()
             counts = generator.generate(conn, scale=runs / RUNS_PER_SCALE, big_payloads=2)
             conn.execute("ANALYZE")
@@ -67,9 +67,9 @@ def prepare(alias: str, runs: int, log) -> str:
 
 
 def set_indexes(alias: str, recommended: bool, log) -> None:
-    models = importlib.import_module(f"monitoring.{alias}.models")
+    config = source_config(alias)
     with seeding.connect(alias) as conn:
-        for table, columns, name, *_pages in getattr(models, "RECOMMENDED_INDEXES", []):
+        for table, columns, name, *_pages in config.recommended_indexes if config else []:
             if recommended:
                 conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
             else:
@@ -124,8 +124,7 @@ def bench_user():
 
 
 def run_pages(alias: str, requests: int, log, with_stock: bool = True) -> list[PageResult]:
-    importlib.import_module(f"monitoring.{alias}.bench")
-    sample_module = importlib.import_module(f"monitoring.{alias}.bench")
+    sample_module = source_module(alias, "bench")
     with seeding.connect(alias) as conn:
         samples = sample_module.samples(conn)
     samples["poll_since"] = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
@@ -136,7 +135,7 @@ def run_pages(alias: str, requests: int, log, with_stock: bool = True) -> list[P
     results = []
     with override_settings(ROOT_URLCONF="benchmarks.urls"):
         clear_url_caches()
-        for page in [p for p in REGISTRY if p.source == alias]:
+        for page in pages(alias):
             ours = measure(client, page.url(samples), requests, aliases=("default", alias))
             stock = None
             if with_stock and page.baseline:

@@ -21,7 +21,7 @@ from django.core.cache import cache
 from django.db import connections
 from psycopg import sql
 
-from backoffice import seeding
+from tests import seeding
 
 
 def drift_db_name(alias: str, tag: str = "drift") -> str:

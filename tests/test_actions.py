@@ -11,7 +11,7 @@ from django.test import RequestFactory
 
 from backoffice.audit.admin import actions_on_url
 from backoffice.audit.models import ActionRecord, ActionSubmission
-from backoffice.demo.fake_services import KEY_MATCHED
+from backoffice.demo.fake_server import KEY_MATCHED
 from monitoring.wrapped.actions import RETRY_BODY, run_action_buttons
 from monitoring.wrapped.models import AppJob, WrappedRun
 from tests.factories.posters import BatchJobFactory, GeneratedPosterFactory
@@ -304,7 +304,7 @@ def test_row_gone_before_confirmation_calls_nothing(client_for, fake_wrapped_api
     make_run("run-gone")
     operator = client_for("operator")
     page = run_action(operator, "retry_email", ["run-gone"])
-    from backoffice import seeding
+    from tests import seeding
 
     seeding.execute("wrapped", "DELETE FROM app_wrapped_runs WHERE id = 'run-gone'")
     done = confirm(operator, "retry_email", ["run-gone"], token_of(page))

@@ -2,8 +2,8 @@
 
 from django.core.management import call_command
 
-from backoffice import seeding
 from benchmarks import runner
+from tests import seeding
 
 
 def test_bench_smoke_run_writes_a_report(tmp_path, settings):

@@ -19,13 +19,12 @@ from urllib.parse import urlencode
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connections, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import transaction
 
 from monitoring.wrapped import expressions
 from tests.drift import drifted_databases
 from tests.factories.wrapped import AppJobFactory, AppUserEmailFactory, DeviceEmailFactory, WrappedRunFactory
-from tests.pages import result_rows
+from tests.pages import query_log, result_rows
 
 RUNS = "/admin/wrapped/wrappedrun/"
 NUL = {"note": "before\x00after", "_analysis_warnings": ["bad\x00byte"]}
@@ -39,7 +38,7 @@ def nul_run(**kwargs):
 
 
 def test_a_nul_escape_is_stored_as_json_text():
-    from backoffice import seeding
+    from tests import seeding
 
     run = nul_run()
     stored = (
@@ -131,8 +130,8 @@ EXPRESSION_INDEXES = ("bo_runs_stage", "bo_runs_warnings")
 
 def assert_suggested_expression_indexes_take(kind: str) -> None:
     """The suggested statements run on the table as it is, and the check then finds them present."""
-    from backoffice import seeding
     from backoffice.health import check_source
+    from tests import seeding
 
     before = check_source("wrapped")
     statements = [s for s in before.index_suggestions if any(f" {name} " in s for name in EXPRESSION_INDEXES)]
@@ -301,9 +300,9 @@ class TestDriftedWrapped:
     def test_the_payload_type_is_read_once_per_process(self, client_for, people):
         expressions.forget_json_kinds()
         viewer = client_for("viewer")
-        with CaptureQueriesContext(connections["wrapped"]) as first:
+        with query_log("wrapped") as first:
             assert viewer.get(RUNS).status_code == 200
-        with CaptureQueriesContext(connections["wrapped"]) as second:
+        with query_log("wrapped") as second:
             assert viewer.get(RUNS, {"stage": "analysis"}).status_code == 200
             assert viewer.get(f"{RUNS}{people['stuck'].id}/change/").status_code == 200
         catalog = [q["sql"] for q in first.captured_queries if "pg_attribute" in q["sql"]]
@@ -367,7 +366,7 @@ def plain_copy(django_db_setup, django_db_blocker):
 @pytest.mark.usefixtures("plain_copy")
 class TestPayloadTypeChangesWhileRunning:
     def test_the_page_that_meets_it_explains_and_the_next_one_works(self, client_for):
-        from backoffice import seeding
+        from tests import seeding
 
         run = WrappedRunFactory(stage="analysis")
         assert expressions.json_kind() == "json"  # learned before the service's migration

@@ -7,16 +7,14 @@ import uuid
 
 import pytest
 from django.contrib import admin
-from django.db import connections
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from backoffice import seeding
-from backoffice.demo.data import fleet as fleet_data
+from monitoring.fleet import demo_data as fleet_data
 from monitoring.fleet import models
-from monitoring.fleet.models import HOT_INDEXES, RECOMMENDED_INDEXES, SECRET_COLUMNS
+from monitoring.fleet.apps import RECOMMENDED_INDEXES, SECRET_COLUMNS, SERVICE_INDEXES
+from tests import seeding
 from tests.factories import fleet as f
-from tests.pages import change, changelist, result_rows
+from tests.pages import change, changelist, list_page_queries, query_log, result_rows
 
 REGISTERED = [
     models.Niche,
@@ -109,7 +107,7 @@ def test_account_detail_shows_bounded_related_rows(client_for, world):
         account=account, timestamp=timezone.now() - dt.timedelta(days=10), error_message="OLD-ACTIVITY-ROW"
     )
     client = client_for("viewer")
-    with CaptureQueriesContext(connections["fleet"]) as ctx:
+    with query_log("fleet") as ctx:
         response = client.get(change(models.Account, account.pk))
     html = response.content.decode()
     assert response.status_code == 200
@@ -138,7 +136,7 @@ def test_account_detail_shows_bounded_related_rows(client_for, world):
 
 def test_distribution_detail_shows_latest_snapshots(client_for, world):
     client = client_for("viewer")
-    with CaptureQueriesContext(connections["fleet"]) as ctx:
+    with query_log("fleet") as ctx:
         response = client.get(change(models.Distribution, world["distribution"].pk))
     assert response.status_code == 200
     assert "987654" in response.content.decode()
@@ -246,7 +244,7 @@ def test_secrets_are_not_mapped_and_never_rendered(client_for, world):
         changelist(models.SystemEvent),
         change(models.SystemEvent, world["event"].pk),
     ]
-    with CaptureQueriesContext(connections["fleet"]) as ctx:
+    with query_log("fleet") as ctx:
         for url in pages:
             body = client.get(url).content
             for marker in SECRET_MARKERS:
@@ -268,13 +266,12 @@ def generated():
 @pytest.mark.parametrize("model", MAIN_LISTS)
 def test_changelist_query_count_does_not_grow_with_page_size(client_for, generated, monkeypatch, model):
     client = client_for("viewer")
-    model_admin = admin.site._registry[model]
     client.get(changelist(model))  # warm-up: once-per-process checks (schema drift) are not per page
     counts, rows = [], []
     for per_page in (20, 100):
-        monkeypatch.setattr(model_admin, "list_per_page", per_page)
-        with CaptureQueriesContext(connections["fleet"]) as ctx:
-            response = client.get(changelist(model), {"state": "all"} if model is models.SystemEvent else {})
+        response, ctx = list_page_queries(
+            client, model, per_page, {"state": "all"} if model is models.SystemEvent else {}
+        )
         assert response.status_code == 200
         counts.append(len(ctx.captured_queries))
         data_queries = [q for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
@@ -333,7 +330,7 @@ def test_generate_fills_every_table_and_pages_render(client_for, generated):
 def test_hot_indexes_exist_in_schema():
     with seeding.connect("fleet") as conn:
         names = {row[0] for row in conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")}
-    missing = [name for _table, _cols, name in HOT_INDEXES if name not in names]
+    missing = [name for _table, _cols, name in SERVICE_INDEXES if name not in names]
     assert not missing
     # the back office's own suggestions are reported by check_sources, never built into the source
     assert [name for _table, _cols, name in RECOMMENDED_INDEXES if name in names] == []
@@ -349,7 +346,7 @@ def test_niche_detail_shows_its_subreddits_bounded(client_for, world):
     for n in range(55):
         f.NicheSubredditMapFactory(niche=niche, subreddit_name=f"zz_extra_{n:02d}", automod_rules_json=None)
     client = client_for("viewer")
-    with CaptureQueriesContext(connections["fleet"]) as ctx:
+    with query_log("fleet") as ctx:
         response = client.get(change(models.Niche, niche.pk))
     html = response.content.decode()
     assert response.status_code == 200

@@ -45,7 +45,7 @@ DRIFTS = {
         "ALTER TABLE poster_failure_details DROP CONSTRAINT poster_failure_details_poster_id_fkey",
         "ALTER TABLE generated_posters ALTER COLUMN id DROP DEFAULT",
         "ALTER TABLE generated_posters ALTER COLUMN id TYPE text",
-        # an index of HOT_INDEXES
+        # an index of service_indexes
         "DROP INDEX idx_generated_posters_job_id",
         # an enum value the model does not know
         "ALTER TYPE job_status ADD VALUE 'archived'",

@@ -5,21 +5,19 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.contrib import admin
-from django.db import connections
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from backoffice import seeding
-from backoffice.demo.data import posters as demo
+from monitoring.posters import demo_data as demo
 from monitoring.posters import queries
 from monitoring.posters.models import BatchJob, GeneratedPoster, JobLog, PosterFailureDetail
+from tests import seeding
 from tests.factories.posters import (
     BatchJobFactory,
     GeneratedPosterFactory,
     JobLogFactory,
     PosterFailureDetailFactory,
 )
+from tests.pages import list_page_queries
 
 MODELS = [BatchJob, GeneratedPoster, JobLog, PosterFailureDetail]
 SCRIPT = "<script>alert(1)</script>"
@@ -139,11 +137,9 @@ def test_orphan_poster_without_batch_job_still_lists(viewer):
 
 
 def _queries_for(client, model, per_page, monkeypatch) -> int:
-    monkeypatch.setattr(admin.site._registry[model], "list_per_page", per_page)
-    with CaptureQueriesContext(connections["posters"]) as ctx:
-        response = client.get(changelist(model))
+    response, log = list_page_queries(client, model, per_page)
     assert response.status_code == 200
-    return len(ctx.captured_queries)
+    return len(log)
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)

@@ -177,7 +177,7 @@ def gunicorn_server(django_db_setup, tmp_path_factory):
             try:
                 requests.get(base + "/admin/login/", headers={"Host": HOST_NAME}, timeout=2, allow_redirects=False)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.ReadTimeout):  # not listening yet, or still booting
                 if process.poll() is not None or time.monotonic() > deadline:
                     pytest.fail("gunicorn did not start:\n" + log.read_text())
                 time.sleep(0.3)

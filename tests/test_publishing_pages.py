@@ -5,16 +5,13 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.contrib import admin
-from django.db import connections
-from django.test.utils import CaptureQueriesContext
 
-from backoffice import seeding
-from backoffice.demo.data import publishing as publishing_data
+from monitoring.publishing import demo_data as publishing_data
 from monitoring.publishing import models
-from monitoring.publishing.models import HOT_INDEXES
+from monitoring.publishing.apps import SERVICE_INDEXES
+from tests import seeding
 from tests.factories import publishing as f
-from tests.pages import change, changelist, result_rows
+from tests.pages import change, changelist, list_page_queries, query_log, result_rows
 
 REGISTERED = [models.VideoAsset, models.Clip, models.Job, models.Campaign, models.PublishLog]
 
@@ -109,13 +106,10 @@ def generated():
 @pytest.mark.parametrize("model", [models.Clip, models.Job, models.PublishLog])
 def test_changelist_query_count_does_not_grow_with_page_size(client_for, generated, monkeypatch, model):
     client = client_for("viewer")
-    model_admin = admin.site._registry[model]
     client.get(changelist(model))  # warm-up: once-per-process checks (schema drift) are not per page
     counts, rows = [], []
     for per_page in (20, 100):
-        monkeypatch.setattr(model_admin, "list_per_page", per_page)
-        with CaptureQueriesContext(connections["publishing"]) as ctx:
-            response = client.get(changelist(model))
+        response, ctx = list_page_queries(client, model, per_page)
         assert response.status_code == 200
         counts.append(len(ctx.captured_queries))
         data_queries = [q for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
@@ -149,7 +143,7 @@ def test_generate_fills_every_table_and_pages_render(client_for, generated):
 def test_stats_on_demo_data(generated):
     from monitoring.publishing import stats
 
-    with CaptureQueriesContext(connections["publishing"]) as ctx:
+    with query_log("publishing") as ctx:
         queue = stats.queue().data
         campaigns = stats.campaigns().data
     assert len(ctx.captured_queries) == 2
@@ -160,7 +154,7 @@ def test_stats_on_demo_data(generated):
 def test_hot_indexes_exist_in_schema():
     with seeding.connect("publishing") as conn:
         names = {row[0] for row in conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")}
-    assert not [name for _table, _cols, name in HOT_INDEXES if name not in names]
+    assert not [name for _table, _cols, name in SERVICE_INDEXES if name not in names]
 
 
 def test_relations_are_navigable_both_ways(client_for, world):

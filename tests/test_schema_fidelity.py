@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from psycopg import sql
 
-from backoffice import seeding
+from tests import seeding
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ["wrapped", "posters", "xtrack", "fleet"]

@@ -1,7 +1,7 @@
 """XSS and secret canaries.
 
 Hostile strings go into every text and JSON column a factory can write, canaries into every
-secret column (SECRET_COLUMNS of each source's models, written raw) and the admin keys are
+secret column (secret_columns of each source's AppConfig, written raw) and the admin keys are
 echoed back by a fake service, literally and base64-encoded. Then every list, detail, export,
 custom view, the audit log and the log output are read: 0 unescaped hostile markup, 0 canaries.
 """
@@ -9,20 +9,20 @@ custom view, the audit log and the log output are read: 0 unescaped hostile mark
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import re
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.db import models
 from django.urls import NoReverseMatch, reverse
 
-from backoffice import seeding
 from backoffice.api import secret_forms
 from backoffice.audit.models import ActionRecord
+from tests import seeding
 from tests.factories.posters import BatchJobFactory, GeneratedPosterFactory
 from tests.plugins.fake_services import _start, make_run
 from tests.test_security_matrix import factories_by_model
@@ -85,8 +85,7 @@ def plant_canaries() -> list[str]:
     """Every secret column of every row gets a unique canary; returns the (table, column)s."""
     planted = []
     for alias in settings.CONFIGURED_SOURCES:
-        module = importlib.import_module(f"monitoring.{alias}.models")
-        for table, columns in (getattr(module, "SECRET_COLUMNS", {}) or {}).items():
+        for table, columns in apps.get_app_config(alias).secret_columns.items():
             for column in columns:
                 kind = (
                     seeding.connection(alias)

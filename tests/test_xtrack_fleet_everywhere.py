@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from backoffice import seeding
+from tests import seeding
 from tests.factories import fleet as fl
 from tests.factories import wrapped as w
 from tests.factories import xtrack as x

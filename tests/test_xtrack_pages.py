@@ -10,14 +10,11 @@ import uuid
 
 import pytest
 from django.contrib import admin
-from django.db import connections
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from backoffice import seeding
-from backoffice.demo.data import xtrack as demo
+from monitoring.xtrack import demo_data as demo
+from monitoring.xtrack.apps import SECRET_COLUMNS
 from monitoring.xtrack.models import (
-    SECRET_COLUMNS,
     Job,
     JobExecution,
     JobNotificationTarget,
@@ -27,6 +24,7 @@ from monitoring.xtrack.models import (
     User,
     VerificationCode,
 )
+from tests import seeding
 from tests.factories.xtrack import (
     JobExecutionFactory,
     JobFactory,
@@ -39,6 +37,7 @@ from tests.factories.xtrack import (
     UserFactory,
     VerificationCodeFactory,
 )
+from tests.pages import list_page_queries, query_log
 
 MODELS = [
     User,
@@ -179,11 +178,9 @@ def test_json_topics_of_wrong_type_render(viewer):
 
 
 def _queries_for(client, model, per_page, monkeypatch) -> int:
-    monkeypatch.setattr(admin.site._registry[model], "list_per_page", per_page)
-    with CaptureQueriesContext(connections["xtrack"]) as ctx:
-        response = client.get(changelist(model))
+    response, log = list_page_queries(client, model, per_page)
     assert response.status_code == 200
-    return len(ctx.captured_queries)
+    return len(log)
 
 
 @pytest.mark.parametrize("model", [User, Job, JobExecution, Summary], ids=lambda m: m.__name__)
@@ -238,7 +235,7 @@ def test_job_notification_targets_have_no_page_but_show_in_the_job(client_for, r
     telegram = TelegramTargetFactory(user=job.user, destination="310555123")
     JobNotificationTargetFactory(job=job, notification_target=telegram)
     viewer, support = client_for("viewer"), client_for("support")
-    with CaptureQueriesContext(connections["xtrack"]) as ctx:
+    with query_log("xtrack") as ctx:
         page = viewer.get(change(job)).content.decode()
     link_sql = [q["sql"] for q in ctx.captured_queries if 'FROM "job_notification_targets"' in q["sql"]]
     assert len(link_sql) == 1 and "LIMIT 50" in link_sql[0]
@@ -340,9 +337,9 @@ def test_bind_token_shows_used_flag(viewer, rows, null_rows):
 
 
 def test_hot_indexes_exist_in_schema_and_recommended_ones_do_not():
-    from monitoring.xtrack.models import HOT_INDEXES, RECOMMENDED_INDEXES
+    from monitoring.xtrack.apps import RECOMMENDED_INDEXES, SERVICE_INDEXES
 
     with seeding.connect("xtrack") as conn:
         names = {row[0] for row in conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")}
-    assert [name for _t, _c, name in HOT_INDEXES if name not in names] == []
+    assert [name for _t, _c, name in SERVICE_INDEXES if name not in names] == []
     assert [name for _t, _c, name in RECOMMENDED_INDEXES if name in names] == []

@@ -11,49 +11,6 @@ from django.db import models
 
 from backoffice.fields import NativeEnumField, SourceJSONField
 
-# Columns that exist in the service and are never mapped, so never selected nor rendered.
-SECRET_COLUMNS: dict[str, list[str]] = {
-    "accounts": ["email_enc", "password_enc", "phone_number_enc", "totp_secret_enc"],
-    "proxies": ["credentials_enc"],
-}
-
-# (table, columns_sql, name): the service's own indexes the admin pages rely on.
-HOT_INDEXES: list[tuple[str, str, str]] = [
-    ("accounts", "platform, username", "accounts_platform_username_key"),
-    ("devices", "udid", "devices_udid_key"),
-    ("niches", "slug", "niches_slug_key"),
-    ("system_events", "id", "system_events_pkey"),
-    ("system_events", 'severity, "timestamp" DESC', "idx_events_unresolved"),
-    ("warming_progress", "account_id, phase, day_in_phase", "warming_progress_account_id_phase_day_in_phase_key"),
-    ("niche_subreddit_map", "niche_id, subreddit_name", "niche_subreddit_map_pkey"),
-    ("metric_snapshots", "distribution_id, time DESC", "idx_metrics_distribution_time"),
-    ("account_health_snapshots", "account_id, time DESC", "idx_health_account_time"),
-]
-
-# Indexes the back office's lists, searches and related tables need beyond the service's own;
-# check_sources prints them as CREATE INDEX CONCURRENTLY suggestions.
-RECOMMENDED_INDEXES: list[tuple[str, str, str]] = [
-    ("accounts", "username", "bo_accounts_username"),
-    ("accounts", "device_id", "bo_accounts_device"),
-    ("system_events", 'device_id, "timestamp" DESC', "bo_events_device"),
-    ("system_events", 'account_id, "timestamp" DESC', "bo_events_account"),
-    ("content", "created_at, id", "bo_content_created"),
-    ("content", "temporal_workflow_id", "bo_content_workflow"),
-    ("content_assets", "content_id", "bo_content_assets_content"),
-    ("content_assets", "created_at, id", "bo_content_assets_created"),
-    ("content_flags", "content_id", "bo_content_flags_content"),
-    ("content_flags", "distribution_id", "bo_content_flags_distribution"),
-    ("content_flags", "flagged_at, id", "bo_content_flags_flagged"),
-    ("hooks", "created_at, id", "bo_hooks_created"),
-    ("warming_progress", "recorded_at, id", "bo_warming_progress_recorded"),
-    ("distributions", "created_at, id", "bo_distributions_created"),
-    ("distributions", "account_id, created_at DESC", "bo_distributions_account"),
-    ("distributions", "content_id", "bo_distributions_content"),
-    ("distributions", "post_id_on_platform", "bo_distributions_post_id"),
-    ("trending_topics", "detected_at, id", "bo_trending_topics_detected"),
-    ("activity_log", 'account_id, "timestamp" DESC', "bo_activity_log_account_time"),
-]
-
 
 class Platform(models.TextChoices):
     TIKTOK = "tiktok"

@@ -6,28 +6,6 @@ from django.db import models
 
 from backoffice.fields import NativeEnumField, SourceJSONField
 
-# Columns that exist in the source but are never mapped, selected or rendered.
-SECRET_COLUMNS: dict[str, list[str]] = {}
-
-# (table, columns_sql, index name): the service's own indexes the admin pages rely on.
-HOT_INDEXES: list[tuple[str, str, str]] = [
-    ("batch_jobs", "job_id", "batch_jobs_job_id_key"),
-    ("batch_jobs", "created_at DESC", "idx_batch_jobs_created_at"),
-    ("generated_posters", "job_id", "idx_generated_posters_job_id"),
-    ("generated_posters", "username", "idx_generated_posters_username"),
-    ("job_logs", "job_id", "idx_job_logs_job_id"),
-    ("poster_failure_details", "job_id", "idx_failure_details_job_id"),
-]
-
-# Indexes the back office's pages need beyond the service's own; check_sources prints them as
-# CREATE INDEX CONCURRENTLY suggestions.
-RECOMMENDED_INDEXES: list[tuple[str, str, str]] = [
-    ("generated_posters", "created_at DESC, id DESC", "bo_generated_posters_created_at_id"),
-    ("generated_posters", "USING gin (metadata)", "bo_generated_posters_metadata"),
-    ("poster_failure_details", "poster_id", "bo_poster_failure_details_poster_id"),
-    ("poster_failure_details", "created_at DESC", "bo_poster_failure_details_created_at"),
-]
-
 
 class JobStatus(models.TextChoices):
     """PostgreSQL enum job_status (six values in production; seed 001 lists four)."""

@@ -1,9 +1,52 @@
-from django.apps import AppConfig
+"""The xtrack source as the core sees it (backoffice.source_app): declared here, once."""
 
-from backoffice.sources import get_source
+from backoffice.source_app import SourceAppConfig
+
+# Columns that exist in the source but are never mapped, selected or rendered.
+SECRET_COLUMNS = {
+    "users": ["password_hash"],
+    "notification_bind_tokens": ["token"],
+    "verification_codes": ["code"],
+}
+
+# (table, columns_sql, index name): the service's own indexes the admin pages rely on.
+SERVICE_INDEXES = [
+    ("users", "email", "users_email_key"),
+    ("jobs", "x_username", "ix_jobs_x_username"),
+    ("job_executions", "job_id", "ix_job_executions_job_id"),
+    ("job_executions", "created_at", "ix_job_executions_created_at"),
+    ("summaries", "job_id", "ix_summaries_job_id"),
+    ("summaries", "is_playground", "ix_summaries_is_playground"),
+    ("notification_bind_tokens", "user_id", "ix_notification_bind_tokens_user_id"),
+    ("job_notification_targets", "job_id, notification_target_id", "job_notification_targets_pkey"),
+]
+
+# Indexes the back office's related lists and searches need beyond the service's own;
+# check_sources prints them as CREATE INDEX CONCURRENTLY suggestions.
+RECOMMENDED_INDEXES = [
+    ("jobs", "user_id", "bo_jobs_user_id"),
+    ("summaries", "execution_id", "bo_summaries_execution_id"),
+    ("summaries", "created_at DESC, id DESC", "bo_summaries_created_at_id"),
+    ("notification_targets", "user_id", "bo_notification_targets_user_id"),
+    ("verification_codes", "email", "bo_verification_codes_email"),
+]
 
 
-class XtrackConfig(AppConfig):
+class XtrackConfig(SourceAppConfig):
     name = "monitoring.xtrack"
     label = "xtrack"  # == the DB alias the router sends these models to
-    verbose_name = get_source("xtrack").label
+
+    status_tones = {
+        "ok": frozenset({"completed", "active", "ACTIVE", "COMPLETED"}),
+        "run": frozenset({"running", "RUNNING"}),
+        "warn": frozenset({"UNVERIFIED"}),
+        "bad": frozenset({"failed", "error", "FAILED", "SUSPENDED"}),
+    }
+    secret_columns = SECRET_COLUMNS
+    service_indexes = SERVICE_INDEXES
+    recommended_indexes = RECOMMENDED_INDEXES
+
+    dashboard = "dashboard"
+    find = "find"
+    timeline = "timeline"
+    demo_data = "demo_data"

@@ -81,7 +81,7 @@ class AccountFactory(SourceFactory):
     is_shadowbanned = False
     bio_text = "Daily money tips"
     last_activity_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(minutes=30))
-    # unmapped secret columns (models.SECRET_COLUMNS), written raw through the seeding path
+    # unmapped secret columns (secret_columns on the AppConfig), written raw through the seeding path
     secrets = factory.LazyFunction(
         lambda: {column: random_secret() for column in ("email_enc", "password_enc", "totp_secret_enc")}
     )

@@ -18,6 +18,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import factory
+from django.apps import apps
 from psycopg.types.json import Json
 
 from monitoring.wrapped import models
@@ -37,7 +38,7 @@ def _secret() -> str:
 
 
 class WrappedFactory(SourceFactory):
-    """Base: secret columns (models.SECRET_COLUMNS, not mapped by the models) are written alongside
+    """Base: secret columns (secret_columns on the AppConfig, not mapped by the models) are written alongside
     as SECRET-... values; pass e.g. token_hash="..." to choose one."""
 
     class Meta:
@@ -45,7 +46,7 @@ class WrappedFactory(SourceFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        columns = models.SECRET_COLUMNS.get(model_class._meta.db_table, ())
+        columns = apps.get_app_config("wrapped").secret_columns.get(model_class._meta.db_table, ())
         raw = {column: kwargs.pop(column, None) or _secret() for column in columns}
         for name in ("payload",):
             # jsonb refuses \u0000, `json` keeps it: such a payload goes in as json text, as the

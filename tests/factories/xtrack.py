@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import factory
 
+from monitoring.xtrack.apps import SECRET_COLUMNS
 from monitoring.xtrack.models import (
-    SECRET_COLUMNS,
     ExecutionStatus,
     Job,
     JobExecution,

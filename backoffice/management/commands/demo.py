@@ -18,13 +18,16 @@ class Command(BaseCommand):
         parser.add_argument("--scale", type=float, default=1.0, help="demo data size (1.0 = ~4,000 Wrapped runs)")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-serve", action="store_true", help="prepare everything, then exit")
+        loader.add_confirm_argument(parser)
 
-    def handle(self, scale, port, no_serve, **options):
+    def handle(self, scale, port, no_serve, i_mean_it, **options):
         if scale <= 0:
             raise CommandError("--scale must be positive")
+        # The own database gets demo logins with published passwords: it must be named too.
+        loader.refuse_unnamed_targets(["default", *settings.CONFIGURED_SOURCES], i_mean_it)
         if not settings.EMBEDDED:
             self.stdout.write(
-                self.style.WARNING("Database URLs are set: the demo writes demo data into those source databases.")
+                self.style.WARNING(f"Database URLs are set: writing demo data into {', '.join(i_mean_it)}.")
             )
         self.stdout.write("Own database: migrating ...")
         call_command("migrate", verbosity=0, interactive=False)
@@ -50,7 +53,7 @@ class Command(BaseCommand):
 
     def _start_fake_services(self) -> list:
         try:
-            from backoffice.demo.fake_services import start_fake_services
+            from backoffice.demo.fake_server import start_fake_services
         except ImportError as exc:
             self.stdout.write(self.style.WARNING(f"Fake services not available yet ({exc}); actions will fail."))
             return []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import psycopg
 
-from backoffice.demo.data import bulk
+from backoffice.demo import bulk
 
 TABLES = ("video_assets", "clips", "jobs", "campaigns", "publish_logs")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import psycopg
 
-from backoffice.demo.data import bulk
+from backoffice.demo import bulk
 
 # rows per table at scale 1, and the floor that keeps every enum value represented
 SIZES = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from backoffice.demo.data import bulk
+from backoffice.demo import bulk
 
 TABLES = ("batch_jobs", "generated_posters", "job_logs", "poster_failure_details")
 

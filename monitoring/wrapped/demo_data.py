@@ -1,4 +1,4 @@
-"""Demo data for the Wrapped source (seed 000 + ../shared/upstream.md), generated set-based in SQL.
+"""Demo data for the Wrapped source (seed 000 and the service's documented behaviour), generated set-based in SQL.
 
 Everything is INSERT ... SELECT over generate_series: no row goes through Python, so the size is
 linear in `scale` (1.0 = ~4,000 runs / ~11,000 jobs; 250 = ~1M runs / ~3M jobs).
