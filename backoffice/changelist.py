@@ -2,6 +2,8 @@ from django.contrib.admin import SimpleListFilter
 from django.contrib.admin.filters import ChoicesFieldListFilter
 from django.contrib.admin.views.main import ChangeList
 
+from backoffice.pagination import EstimatedCountPaginator
+
 
 class AllowListedChangeList(ChangeList):
     """Refuses a value outside a filter's fixed choices before any query runs ("no such value"),
@@ -62,8 +64,42 @@ class SourceChangeList(AllowListedChangeList):
         return self.model_admin.get_changelist_queryset(queryset)
 
     def get_results(self, request):
-        super().get_results(request)
-        # Shown by the template: "about N" for planner estimates, "N+" for capped counts.
-        self.count_is_estimate = getattr(self.paginator, "is_estimate", False)
-        self.count_is_capped = getattr(self.paginator, "is_capped", False)
-        self.count_is_unknown = getattr(self.paginator, "is_unknown", False)
+        paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
+        if not isinstance(paginator, EstimatedCountPaginator):
+            super().get_results(request)
+            self.count_is_estimate = self.count_is_capped = self.count_is_unknown = self.page_is_past_end = False
+            return
+        self.result_count = paginator.count
+        self.full_result_count = None
+        self.show_full_result_count = False
+        self.show_admin_actions = True
+        self.can_show_all = False
+        page = paginator.page(self.page_num)
+        self.result_list = page.object_list
+        self.multi_page = paginator.num_pages > 1 or paginator.past_end
+        self.paginator = paginator
+        # Shown by the template: "about N" for planner estimates, "more than N" for capped counts.
+        self.count_is_estimate = paginator.is_estimate
+        self.count_is_capped = paginator.is_capped
+        self.count_is_unknown = paginator.is_unknown
+        self.page_is_past_end = paginator.past_end
+        self.count_text = count_text(paginator, self.opts)
+
+    def reachable_pages(self):
+        return self.paginator.reachable_pages(self.page_num)
+
+
+def count_text(paginator, opts) -> str:
+    """'3 runs', 'about 1,200,000 runs', 'more than 10000 runs', 'more than 150 runs'."""
+    if paginator.is_unknown:
+        if paginator.more_rows:
+            n, prefix = paginator.known_rows, "more than "
+        elif paginator.past_end:
+            return f"an unknown number of {opts.verbose_name_plural}"
+        else:
+            n, prefix = paginator.known_rows, ""
+    else:
+        n = paginator.count
+        prefix = "about " if paginator.is_estimate else "more than " if paginator.is_capped else ""
+    name = opts.verbose_name if n == 1 and not prefix else opts.verbose_name_plural
+    return f"{prefix}{n} {name}"

@@ -128,3 +128,22 @@ class _PkMarker:
     def __init__(self, attname):
         setattr(self, attname, _PK_MARKER)
         self.pk = _PK_MARKER
+
+
+@register.inclusion_tag("backoffice/list_pagination.html")
+def source_pagination(cl):
+    return {"cl": cl}
+
+
+@register.inclusion_tag("backoffice/list_search_form.html")
+def source_search_form(cl):
+    from django.contrib.admin.views.main import SEARCH_VAR
+
+    return {"cl": cl, "search_var": SEARCH_VAR}
+
+
+@register.simple_tag
+def source_page_url(cl, number):
+    from django.contrib.admin.views.main import PAGE_VAR
+
+    return cl.get_query_string({PAGE_VAR: number})
