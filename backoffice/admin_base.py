@@ -308,6 +308,18 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
                 context["actions_on_url"] = actions_on_url(self.opts.app_label, getattr(obj, self.audit_key_field))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    def history_view(self, request, object_id, extra_context=None):
+        """The row's audit trail: who did what to it through the back office."""
+        from backoffice.history import history_response
+
+        return history_response(
+            request,
+            self,
+            object_id,
+            source=self.opts.app_label,
+            key_of=lambda obj: getattr(obj, self.audit_key_field),
+        )
+
     # -- export ---------------------------------------------------------------------------------
     def get_urls(self):
         from django.urls import path
