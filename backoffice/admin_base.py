@@ -9,6 +9,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup, DisallowedModelAdminToField
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import QuerySet
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -218,13 +219,13 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
-        masked = self.pii_columns(request)
-        return [masked.get(f, f) for f in fields if f not in self.secret_fields]
+        masked = {**self.date_columns(), **self.pii_columns(request)}
+        return [masked.get(f, f) if isinstance(f, str) else f for f in fields if f not in self.secret_fields]
 
     def get_fieldsets(self, request, obj=None):
         if not self.fieldsets:
             return super().get_fieldsets(request, obj)
-        masked = self.pii_columns(request)
+        masked = {**self.date_columns(), **self.pii_columns(request)}
         return [
             (title, {**opts, "fields": [masked.get(f, f) if isinstance(f, str) else f for f in opts["fields"]]})
             for title, opts in self.fieldsets
@@ -236,6 +237,22 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
     def get_list_display(self, request):
         masked = self.pii_columns(request)
         return [masked.get(f, f) if isinstance(f, str) else f for f in super().get_list_display(request)]
+
+    def date_columns(self) -> dict:
+        """A When column per plain DateTimeField: the detail page shows "4 min ago" with the exact
+        UTC time on hover, like every other date (lists get the same from source_result_list)."""
+        columns = self.__dict__.get("_date_columns")
+        if columns is None:
+            from backoffice.columns import When
+
+            columns = {}
+            for field in self.model._meta.concrete_fields:
+                if isinstance(field, models.DateTimeField) and field.name not in self.pii_fields:
+                    column = When(field.name, description=str(field.verbose_name))
+                    column.__name__ = field.name
+                    columns[field.name] = column
+            self.__dict__["_date_columns"] = columns
+        return columns
 
     def pii_columns(self, request) -> dict:
         """Per-request display callables for PII fields (the mask depends on who is looking)."""
