@@ -316,6 +316,10 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
 
     # -- detail page ------------------------------------------------------------------------------
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and "log_links" not in context:
+            from backoffice.logs import log_links
+
+            context["log_links"] = log_links(self, obj)
         if obj is not None and "action_buttons" not in context:
             from backoffice.actions import action_buttons
             from backoffice.audit.admin import actions_on_url
