@@ -91,9 +91,11 @@ class EstimatedCountPaginator(Paginator):
             self.past_end = True
             return self._get_page(self.object_list.none() if hasattr(self.object_list, "none") else [], number, self)
         self.known_rows = self.count
+        # An empty list still runs its (LIMITed) query: a table whose columns changed fails here,
+        # with the clear schema message, rather than passing for empty.
         top = min(bottom + self.per_page, self.count)
         if top + self.orphans >= self.count:
-            top = self.count
+            top = max(self.count, bottom + 1)
         return self._get_page(self.object_list[bottom:top], number, self)
 
     @staticmethod
