@@ -50,6 +50,9 @@ class AllowListedLookupsMixin:
     answered 400 with an explanation, before any query runs."""
 
     extra_lookup_parameters: tuple[str, ...] = ()
+    # A shared link's token and its keyset cursor (backoffice.shared): read by the changelist
+    # before the list is built, then replaced by the parameters the link stands for.
+    shared_link_parameters: tuple[str, ...] = ("_shared", "_after")
     show_facets = admin.ShowFacets.NEVER  # facet counts are a COUNT per choice on a big table
 
     def declared_lookup_parameters(self, request) -> frozenset[str]:
@@ -86,7 +89,9 @@ class AllowListedLookupsMixin:
     def accepted_parameters_help(self, request) -> list[str]:
         from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, SEARCH_VAR
 
-        return sorted({SEARCH_VAR, ORDER_VAR, PAGE_VAR, *self.declared_lookup_parameters(request)})
+        return sorted(
+            {SEARCH_VAR, ORDER_VAR, PAGE_VAR, *self.shared_link_parameters, *self.declared_lookup_parameters(request)}
+        )
 
 
 class BadListParameters(Exception):
@@ -186,6 +191,7 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
     pii_fields: tuple[str, ...] = ()  # shown masked to roles without access.view_pii
     detail_actions: tuple = ()  # source actions offered as buttons on the detail page
     audit_key_field = "pk"  # the value ActionRecord.target_key holds for a row of this model
+    as_of_field: str | None = "auto"  # a shared link's moment applies to it (see get_as_of_field)
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 50
@@ -302,10 +308,56 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
     def get_search_help_text(self):
         return f"Search by {self.identifier_help()}." if self.identifier_fields else None
 
+    def get_as_of_field(self) -> str | None:
+        """The column a shared link's moment applies to: `as_of_field` when declared (None: the
+        model has none), else updated_at or created_at when the model has one."""
+        if self.as_of_field != "auto":
+            return self.as_of_field
+        names = {f.name for f in self.model._meta.concrete_fields if isinstance(f, models.DateTimeField)}
+        return next((n for n in ("updated_at", "created_at") if n in names), None)
+
+    def open_shared_view(self, request):
+        """A changelist opened through a shared link (?_shared=token[&_after=cursor]): the stored
+        parameters replace the query string; None when the request is not one."""
+        from backoffice.shared.models import SharedView
+
+        token = request.GET.get("_shared")
+        if token is None:
+            return None
+        record = SharedView.objects.filter(token=token[:64]).first()
+        if record is None or record.path != request.path:
+            raise BadListParameters("This shared link does not exist or belongs to another list.")
+        cursor = request.GET.get("_after")
+        others = set(request.GET) - set(self.shared_link_parameters)
+        if others:
+            raise BadListParameters(
+                f"A shared link takes no other parameters ({', '.join(sorted(others))[:80]}): open the list itself."
+            )
+        from django.http import QueryDict
+
+        request.GET = QueryDict(record.query)
+        request.shared_view = record
+        request.shared_cursor = cursor
+        return record
+
+    def get_preserved_filters(self, request):
+        record = getattr(request, "shared_view", None)
+        if record is not None:  # back to the shared list, never its parameters in a row's URL
+            from urllib.parse import urlencode
+
+            return urlencode({"_changelist_filters": f"_shared={record.token}"})
+        return super().get_preserved_filters(request)
+
     def changelist_view(self, request, extra_context=None):
         from backoffice.health_admin import drift_banner_for
 
-        if request.user.has_perm("access.export_rows"):
+        try:
+            shared = self.open_shared_view(request)
+        except BadListParameters as exc:
+            return bad_parameters_response(request, self, exc)
+        if shared is not None:
+            extra_context = {**(extra_context or {}), "shared_view": shared}
+        elif request.user.has_perm("access.export_rows"):
             extra_context = {**(extra_context or {}), "export_url": "export.csv?" + request.GET.urlencode()}
         opts = self.model._meta
         extra_context = {

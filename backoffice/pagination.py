@@ -91,12 +91,11 @@ class EstimatedCountPaginator(Paginator):
             self.past_end = True
             return self._get_page(self.object_list.none() if hasattr(self.object_list, "none") else [], number, self)
         self.known_rows = self.count
-        # An empty list still runs its (LIMITed) query: a table whose columns changed fails here,
-        # with the clear schema message, rather than passing for empty.
-        top = min(bottom + self.per_page, self.count)
-        if top + self.orphans >= self.count:
-            top = max(self.count, bottom + 1)
-        return self._get_page(self.object_list[bottom:top], number, self)
+        # A full page whatever the count says: a count is cached for a few seconds, or estimated,
+        # and a row added since must not be cut off the last page. An empty list still runs its
+        # (LIMITed) query: a table whose columns changed fails here, with the clear schema
+        # message, rather than passing for empty.
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
 
     @staticmethod
     def _positive(number) -> int:

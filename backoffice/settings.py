@@ -206,6 +206,7 @@ INSTALLED_APPS = [
     "backoffice",
     "backoffice.access",
     "backoffice.audit",
+    "backoffice.shared",
     *(f"monitoring.{alias}" for alias in CONFIGURED_SOURCES),
 ]
 
