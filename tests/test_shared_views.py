@@ -145,3 +145,20 @@ def test_copy_link_is_on_every_list_and_uses_no_inline_script(client_for):
         .content.decode()
     )
     assert "backoffice/copy.js" in created and "onclick" not in created
+
+
+def test_a_shared_timeline_stops_at_its_moment(client_for):
+    from tests.factories.wrapped import AppUserEmailFactory, AppUserFactory
+
+    email = "timeline.person@example.com"
+    user = AppUserFactory(created_at=ago(60 * 24))
+    AppUserEmailFactory(app_user=user, email=email)
+    before = WrappedRunFactory(app_user=user, created_at=ago(30), updated_at=ago(30))
+    support = client_for("support")
+    live = support.get(reverse("admin:timeline") + f"?q={email}").content.decode()
+    assert before.id in live, "the live timeline must show the run for this test to mean anything"
+    link = share(support, reverse("admin:timeline"), f"q={email}")
+    after = WrappedRunFactory(app_user=user, created_at=ago(0), updated_at=ago(0))
+    html = support.get(link).content.decode()
+    assert before.id in html and after.id not in html
+    assert after.id in support.get(reverse("admin:timeline") + f"?q={email}").content.decode()
