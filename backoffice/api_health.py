@@ -89,7 +89,10 @@ def check_api(alias: str) -> ApiCheck:
         )
     client = _HealthClient(alias)
     started = time.monotonic()
-    result = client.get(path)
+    try:
+        result = client.get(path)
+    finally:
+        client.session.close()
     elapsed = result.duration_ms or int((time.monotonic() - started) * 1000)
     check = ApiCheck(
         alias,

@@ -73,6 +73,11 @@ class EstimatedCountPaginator(Paginator):
     def page(self, number) -> Page:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
+        if self.is_unknown and number > MAX_PAGES:
+            self.past_end = True
+            self.__dict__["_known_pages"] = 1
+            self.__dict__.pop("num_pages", None)
+            return self._get_page(self.object_list.none() if hasattr(self.object_list, "none") else [], number, self)
         if self.is_unknown:
             rows = list(self.object_list[bottom : bottom + self.per_page + 1])
             more = len(rows) > self.per_page

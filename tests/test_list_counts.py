@@ -85,3 +85,10 @@ def test_a_capped_count_says_more_than(client_for, monkeypatch, five_per_page):
     html = client_for("viewer").get(changelist(AppJob) + "?status__exact=failed").content.decode()
     assert "more than 4 queue jobs" in html
     assert "10000" not in html
+
+
+def test_a_page_beyond_the_deepest_offered_is_not_read(client_for, five_per_page, count_gives_up):
+    jobs(2)
+    html = client_for("viewer").get(changelist(AppJob) + "?status__exact=failed&p=201").content.decode()
+    assert "No rows on page 201;" in html and "go back to" in html
+    assert result_rows(html) == 0
