@@ -9,6 +9,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup, DisallowedModelAdminToField
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import QuerySet
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -49,6 +50,9 @@ class AllowListedLookupsMixin:
     answered 400 with an explanation, before any query runs."""
 
     extra_lookup_parameters: tuple[str, ...] = ()
+    # A shared link's token and its keyset cursor (backoffice.shared): read by the changelist
+    # before the list is built, then replaced by the parameters the link stands for.
+    shared_link_parameters: tuple[str, ...] = ("_shared", "_after")
     show_facets = admin.ShowFacets.NEVER  # facet counts are a COUNT per choice on a big table
 
     def declared_lookup_parameters(self, request) -> frozenset[str]:
@@ -85,7 +89,9 @@ class AllowListedLookupsMixin:
     def accepted_parameters_help(self, request) -> list[str]:
         from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, SEARCH_VAR
 
-        return sorted({SEARCH_VAR, ORDER_VAR, PAGE_VAR, *self.declared_lookup_parameters(request)})
+        return sorted(
+            {SEARCH_VAR, ORDER_VAR, PAGE_VAR, *self.shared_link_parameters, *self.declared_lookup_parameters(request)}
+        )
 
 
 class BadListParameters(Exception):
@@ -185,6 +191,7 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
     pii_fields: tuple[str, ...] = ()  # shown masked to roles without access.view_pii
     detail_actions: tuple = ()  # source actions offered as buttons on the detail page
     audit_key_field = "pk"  # the value ActionRecord.target_key holds for a row of this model
+    as_of_field: str | None = "auto"  # a shared link's moment applies to it (see get_as_of_field)
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 50
@@ -218,13 +225,13 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
-        masked = self.pii_columns(request)
-        return [masked.get(f, f) for f in fields if f not in self.secret_fields]
+        masked = {**self.date_columns(), **self.pii_columns(request)}
+        return [masked.get(f, f) if isinstance(f, str) else f for f in fields if f not in self.secret_fields]
 
     def get_fieldsets(self, request, obj=None):
         if not self.fieldsets:
             return super().get_fieldsets(request, obj)
-        masked = self.pii_columns(request)
+        masked = {**self.date_columns(), **self.pii_columns(request)}
         return [
             (title, {**opts, "fields": [masked.get(f, f) if isinstance(f, str) else f for f in opts["fields"]]})
             for title, opts in self.fieldsets
@@ -236,6 +243,22 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
     def get_list_display(self, request):
         masked = self.pii_columns(request)
         return [masked.get(f, f) if isinstance(f, str) else f for f in super().get_list_display(request)]
+
+    def date_columns(self) -> dict:
+        """A When column per plain DateTimeField: the detail page shows "4 min ago" with the exact
+        UTC time on hover, like every other date (lists get the same from source_result_list)."""
+        columns = self.__dict__.get("_date_columns")
+        if columns is None:
+            from backoffice.columns import When
+
+            columns = {}
+            for field in self.model._meta.concrete_fields:
+                if isinstance(field, models.DateTimeField) and field.name not in self.pii_fields:
+                    column = When(field.name, description=str(field.verbose_name))
+                    column.__name__ = field.name
+                    columns[field.name] = column
+            self.__dict__["_date_columns"] = columns
+        return columns
 
     def pii_columns(self, request) -> dict:
         """Per-request display callables for PII fields (the mask depends on who is looking)."""
@@ -285,10 +308,56 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
     def get_search_help_text(self):
         return f"Search by {self.identifier_help()}." if self.identifier_fields else None
 
+    def get_as_of_field(self) -> str | None:
+        """The column a shared link's moment applies to: `as_of_field` when declared (None: the
+        model has none), else updated_at or created_at when the model has one."""
+        if self.as_of_field != "auto":
+            return self.as_of_field
+        names = {f.name for f in self.model._meta.concrete_fields if isinstance(f, models.DateTimeField)}
+        return next((n for n in ("updated_at", "created_at") if n in names), None)
+
+    def open_shared_view(self, request):
+        """A changelist opened through a shared link (?_shared=token[&_after=cursor]): the stored
+        parameters replace the query string; None when the request is not one."""
+        from backoffice.shared.models import SharedView
+
+        token = request.GET.get("_shared")
+        if token is None:
+            return None
+        record = SharedView.objects.filter(token=token[:64]).first()
+        if record is None or record.path != request.path:
+            raise BadListParameters("This shared link does not exist or belongs to another list.")
+        cursor = request.GET.get("_after")
+        others = set(request.GET) - set(self.shared_link_parameters)
+        if others:
+            raise BadListParameters(
+                f"A shared link takes no other parameters ({', '.join(sorted(others))[:80]}): open the list itself."
+            )
+        from django.http import QueryDict
+
+        request.GET = QueryDict(record.query)
+        request.shared_view = record
+        request.shared_cursor = cursor
+        return record
+
+    def get_preserved_filters(self, request):
+        record = getattr(request, "shared_view", None)
+        if record is not None:  # back to the shared list, never its parameters in a row's URL
+            from urllib.parse import urlencode
+
+            return urlencode({"_changelist_filters": f"_shared={record.token}"})
+        return super().get_preserved_filters(request)
+
     def changelist_view(self, request, extra_context=None):
         from backoffice.health_admin import drift_banner_for
 
-        if request.user.has_perm("access.export_rows"):
+        try:
+            shared = self.open_shared_view(request)
+        except BadListParameters as exc:
+            return bad_parameters_response(request, self, exc)
+        if shared is not None:
+            extra_context = {**(extra_context or {}), "shared_view": shared}
+        elif request.user.has_perm("access.export_rows"):
             extra_context = {**(extra_context or {}), "export_url": "export.csv?" + request.GET.urlencode()}
         opts = self.model._meta
         extra_context = {
@@ -299,6 +368,10 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
 
     # -- detail page ------------------------------------------------------------------------------
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and "log_links" not in context:
+            from backoffice.logs import log_links
+
+            context["log_links"] = log_links(self, obj)
         if obj is not None and "action_buttons" not in context:
             from backoffice.actions import action_buttons
             from backoffice.audit.admin import actions_on_url
@@ -307,6 +380,18 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
             if self.detail_actions and request.user.has_perm("audit.view_actionrecord"):
                 context["actions_on_url"] = actions_on_url(self.opts.app_label, getattr(obj, self.audit_key_field))
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The row's audit trail: who did what to it through the back office."""
+        from backoffice.history import history_response
+
+        return history_response(
+            request,
+            self,
+            object_id,
+            source=self.opts.app_label,
+            key_of=lambda obj: getattr(obj, self.audit_key_field),
+        )
 
     # -- export ---------------------------------------------------------------------------------
     def get_urls(self):

@@ -63,7 +63,11 @@ class Column:
 
 
 class Plain(Column):
-    """A value as it is (escaped), e.g. a field reached through a relation (`clip__title`)."""
+    """A value as it is (escaped), e.g. a field reached through a relation (`clip__title`); a
+    moment is humanised like every other date."""
+
+    def render(self, value, obj):
+        return when(value) if isinstance(value, datetime) else value
 
 
 class Badge(Column):

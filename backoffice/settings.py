@@ -124,6 +124,38 @@ for _source in SOURCES:
 
 CONFIGURED_SOURCES = tuple(s.alias for s in SOURCES if s.alias in DATABASES)
 
+# Optional per-source worker-log search: `<S>_LOG_URL_TEMPLATE`, an http(s) URL with placeholders
+# such as {run_id} and {job_id} (backoffice.logs fills them, URL-quoted).
+LOG_URL_PLACEHOLDERS = ("run_id", "job_id", "user_id", "device_id")
+
+
+def _log_url_template(var: str) -> str | None:
+    import string
+
+    template = env.str(var, default="").strip()
+    if not template:
+        return None
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{var} is not a valid URL template ({exc})") from exc
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in LOG_URL_PLACEHOLDERS or spec or conversion:
+            known = ", ".join("{" + p + "}" for p in LOG_URL_PLACEHOLDERS)
+            raise ImproperlyConfigured(f"{var} may only use the placeholders {known}, got {{{name}}}")
+    if urlsplit(template).scheme not in {"http", "https"} or not urlsplit(template).netloc:
+        raise ImproperlyConfigured(f"{var} must be an http(s) URL, got {template[:80]!r}")
+    return template
+
+
+LOG_URL_TEMPLATES: dict[str, str] = {
+    _source.alias: _template
+    for _source in SOURCES
+    if (_template := _log_url_template(f"{_source.env_prefix}_LOG_URL_TEMPLATE"))
+}
+
 
 def _local_secret_key() -> str:
     """A random key kept in .local/secret_key (mode 600): sessions survive restarts, nothing public."""
@@ -173,6 +205,7 @@ INSTALLED_APPS = [
     "backoffice",
     "backoffice.access",
     "backoffice.audit",
+    "backoffice.shared",
     *(s.app for s in SOURCES if s.alias in CONFIGURED_SOURCES),
 ]
 

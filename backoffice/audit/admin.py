@@ -64,6 +64,15 @@ class ActionRecordAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.Model
     )
     readonly_fields = fields
 
+    def history_view(self, request, object_id, extra_context=None):
+        """An entry's history: every recorded call on the same target, newest first."""
+        from backoffice.history import history_response
+
+        record = self.get_object(request, object_id)
+        return history_response(
+            request, self, object_id, source=record.source if record else "", key_of=lambda obj: obj.target_key
+        )
+
     @admin.display(description="message")
     def short_message(self, obj):
         return obj.message if len(obj.message) <= 120 else obj.message[:120] + "…"
