@@ -43,7 +43,7 @@ def run_action(client, action, ids, url=RUNS_URL, **extra):
 
 
 def confirm(client, action, ids, token, url=RUNS_URL, follow=True, **extra):
-    data = {"action": action, "_selected_action": ids, "post": "yes", "token": token, **extra}
+    data = {"action": action, "_selected_action": ids, "post": "yes", "reason": "OPS-101", "token": token, **extra}
     return client.post(url, data, follow=follow)
 
 
@@ -164,7 +164,9 @@ def test_retry_failed_confirmation_and_run(client_for, fake_wrapped_api):
     assert dry.body == {"limit": 50, "dry_run": True, "reset_payload": True}
     assert WrappedRun.objects.using("wrapped").filter(status="failed").count() == 3  # dry run changed nothing
 
-    done = operator.post(RETRY_FAILED_URL, {"post": "yes", "token": token_of(page), "limit": "50"}, follow=True)
+    done = operator.post(
+        RETRY_FAILED_URL, {"post": "yes", "reason": "OPS-101", "token": token_of(page), "limit": "50"}, follow=True
+    )
     assert done.status_code == 200
     msgs = messages_of(done)
     assert any("matched 3, processed 3, enqueued 2" in m for m in msgs)
@@ -187,11 +189,12 @@ def test_roles_without_run_actions_get_403_and_nothing_is_called(client_for, fak
     assert client.get(RUNS_URL).status_code == 200
     assert run_action(client, "retry_run", ["run-p"]).status_code == 403
     response = client.post(
-        RUNS_URL, {"action": "retry_run", "_selected_action": ["run-p"], "post": "yes", "token": "forged"}
+        RUNS_URL,
+        {"action": "retry_run", "_selected_action": ["run-p"], "post": "yes", "reason": "OPS-101", "token": "forged"},
     )
     assert response.status_code == 403
     assert client.get(RETRY_FAILED_URL).status_code == 403
-    assert client.post(RETRY_FAILED_URL, {"post": "yes", "token": "forged"}).status_code == 403
+    assert client.post(RETRY_FAILED_URL, {"post": "yes", "reason": "OPS-101", "token": "forged"}).status_code == 403
     assert fake_wrapped_api.requests == []
     assert not ActionRecord.objects.exists()
     assert RETRY_FAILED_URL not in client.get(RUNS_URL).content.decode()
@@ -207,7 +210,7 @@ def test_action_function_checks_permission_itself(fake_wrapped_api, client_for):
     from monitoring.wrapped.actions import retry_run
 
     client_for("viewer")
-    request = RequestFactory().post(RUNS_URL, {"post": "yes", "token": "x"})
+    request = RequestFactory().post(RUNS_URL, {"post": "yes", "reason": "OPS-101", "token": "x"})
     request.user = get_user_model().objects.get(username="viewer-user")
     request.session = SessionStore()
     request._messages = FallbackStorage(request)
@@ -323,7 +326,9 @@ def test_admin_key_never_rendered_stored_or_logged(client_for, fake_wrapped_api,
     pages = [run_action(operator, "retry_run", ["run-k", "run-k2"])]
     pages.append(confirm(operator, "retry_run", ["run-k", "run-k2"], token_of(pages[0])))
     pages.append(operator.post(RETRY_FAILED_URL, {"preview": "yes"}))
-    pages.append(operator.post(RETRY_FAILED_URL, {"post": "yes", "token": token_of(pages[-1])}, follow=True))
+    pages.append(
+        operator.post(RETRY_FAILED_URL, {"post": "yes", "reason": "OPS-101", "token": token_of(pages[-1])}, follow=True)
+    )
     fake_wrapped_api.misbehave("401")
     pages.append(run_and_confirm(operator, "retry_analysis", ["run-k"]))
     admin_client = client_for("admin")
@@ -361,7 +366,7 @@ def test_detail_page_buttons_post_one_row_and_come_back(client_for, fake_wrapped
 
     page = operator.post(buttons[2]["url"], fields)
     assert page.status_code == 200 and "POST /admin/test/runs/run-detail/retry-analysis" in page.content.decode()
-    done = operator.post(buttons[2]["url"], {**fields, "post": "yes", "token": token_of(page)})
+    done = operator.post(buttons[2]["url"], {**fields, "post": "yes", "reason": "OPS-101", "token": token_of(page)})
     assert done.status_code == 302 and done["Location"] == fields["_next"]
     assert [r.path for r in fake_wrapped_api.requests] == ["/admin/test/runs/run-detail/retry-analysis"]
 
@@ -444,7 +449,8 @@ def test_save_posters_with_no_user_ids_saves_nothing(client_for, fake_posters_ap
 def test_save_posters_forbidden_for_support(client_for, fake_posters_api):
     job = BatchJobFactory(job_id="job_x", status="completed")
     response = client_for("support").post(
-        JOBS_URL, {"action": "save_posters", "_selected_action": [str(job.pk)], "post": "yes", "token": "t"}
+        JOBS_URL,
+        {"action": "save_posters", "_selected_action": [str(job.pk)], "post": "yes", "reason": "OPS-101", "token": "t"},
     )
     assert response.status_code == 403
     assert fake_posters_api.requests == []

@@ -159,7 +159,7 @@ def probes_for(model_admin, pk, user) -> list[Probe]:
         selection = {"action": name, "_selected_action": [str(pk)]}
         changelist = reverse(f"{prefix}_changelist")
         probes.append(Probe(f"action:{name}", "POST", changelist, selection, allowed=allowed, exact=allowed))
-        forged = {**selection, "post": "yes", "token": "forged"}
+        forged = {**selection, "post": "yes", "reason": "OPS-101", "token": "forged"}
         probes.append(Probe(f"action:{name}:confirm", "POST", changelist, forged, allowed=allowed))
     return probes
 
