@@ -192,7 +192,7 @@ def process_bulk_run(run_id: int) -> dict:
 
 def claim(run_id: int) -> BulkRun | None:
     with transaction.atomic(using="default"):
-        run = BulkRun.objects.select_for_update().select_related("user").filter(pk=run_id).first()
+        run = BulkRun.objects.select_for_update(of=("self",)).select_related("user").filter(pk=run_id).first()
         if run is None or run.status in (RunStatus.DONE, RunStatus.CANCELLED):
             return None
         if run.status == RunStatus.RUNNING and not is_stalled(run):
