@@ -288,7 +288,7 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
     def changelist_view(self, request, extra_context=None):
         from backoffice.health_admin import drift_banner_for
 
-        if request.user.has_perm("access.export_rows"):
+        if self.has_view_permission(request):  # masked for roles without access.view_pii
             extra_context = {**(extra_context or {}), "export_url": "export.csv?" + request.GET.urlencode()}
         opts = self.model._meta
         extra_context = {
