@@ -4,18 +4,24 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from backoffice import pii
-from backoffice.actions import can_run_actions, clean_reason, issue_token, reason_error, require_run_actions
+from backoffice.actions import clean_reason, issue_token, reason_error, require_run_actions
 from backoffice.admin_base import ReadOnlyAdminMixin
 from backoffice.bulk import runner
 from backoffice.bulk.models import BulkRun, ItemState, RunStatus
 
 POLL_SECONDS = 1
+
+
+def get_run(run_id) -> BulkRun:
+    if not str(run_id).isdigit():
+        raise Http404("No such bulk run.")
+    return get_object_or_404(BulkRun, pk=int(run_id))
 
 
 @admin.register(BulkRun)
@@ -26,19 +32,13 @@ class BulkRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_per_page = 50
     actions = None
 
-    def has_module_permission(self, request):
-        return can_run_actions(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return can_run_actions(request.user)
-
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
-            path("<int:run_id>/progress/", wrap(self.progress_view), name="bulk_bulkrun_progress"),
-            path("<int:run_id>/cancel/", wrap(self.cancel_view), name="bulk_bulkrun_cancel"),
-            path("<int:run_id>/resume/", wrap(self.resume_view), name="bulk_bulkrun_resume"),
-            path("<int:run_id>/retry-failures/", wrap(self.retry_failures_view), name="bulk_bulkrun_retry_failures"),
+            path("<path:run_id>/progress/", wrap(self.progress_view), name="bulk_bulkrun_progress"),
+            path("<path:run_id>/cancel/", wrap(self.cancel_view), name="bulk_bulkrun_cancel"),
+            path("<path:run_id>/resume/", wrap(self.resume_view), name="bulk_bulkrun_resume"),
+            path("<path:run_id>/retry-failures/", wrap(self.retry_failures_view), name="bulk_bulkrun_retry_failures"),
             *super().get_urls(),
         ]
 
@@ -105,7 +105,7 @@ class BulkRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def progress_view(self, request, run_id):
         require_run_actions(request)
-        run = get_object_or_404(BulkRun, pk=run_id)
+        run = get_run(run_id)
         context = self.progress_context(request, run)
         return TemplateResponse(request, "backoffice/bulk/progress.html", context)
 
@@ -117,7 +117,7 @@ class BulkRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         require_run_actions(request)
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        run = get_object_or_404(BulkRun, pk=run_id)
+        run = get_run(run_id)
         runner.cancel(run)
         messages.info(request, "Cancel requested: the run stops after the call in flight; nothing more is sent.")
         return self._run_page(run_id)
@@ -126,7 +126,7 @@ class BulkRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         require_run_actions(request)
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        run = get_object_or_404(BulkRun, pk=run_id)
+        run = get_run(run_id)
         if runner.resume(run):
             messages.info(
                 request,
@@ -144,7 +144,7 @@ class BulkRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         require_run_actions(request)
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        parent = get_object_or_404(BulkRun, pk=run_id)
+        parent = get_run(run_id)
         reason = clean_reason(request.POST.get("reason", ""))
         problem = reason_error(reason)
         if problem:
