@@ -100,11 +100,13 @@ def test_every_post_without_a_csrf_token_is_refused(operator_pair, fake_wrapped_
     page = strict.post(RETRY_FAILED_URL, {"preview": "yes", "csrfmiddlewaretoken": token})
     assert page.status_code == 200
     assert [r.body["dry_run"] for r in fake_wrapped_api.requests] == [True]
+    plan = re.search(r'name="plan" value="([^"]+)"', page.content.decode()).group(1)
     done = strict.post(
-        RETRY_FAILED_URL, {"post": "yes", "reason": "OPS-101", "token": token_of(page), "csrfmiddlewaretoken": token}
+        RETRY_FAILED_URL,
+        {"post": "yes", "reason": "OPS-101", "token": token_of(page), "plan": plan, "csrfmiddlewaretoken": token},
     )
-    assert done.status_code == 302
-    assert [r.body["dry_run"] for r in fake_wrapped_api.requests] == [True, False]
+    assert done.status_code == 302 and "/admin/bulk/bulkrun/" in done["Location"]  # frozen, queued for the worker
+    assert [r.body["dry_run"] for r in fake_wrapped_api.requests] == [True]
 
 
 def test_views_that_call_a_service_are_not_reachable_by_get(operator_pair, fake_wrapped_api):

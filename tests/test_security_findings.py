@@ -177,15 +177,28 @@ def test_idempotency_key_is_derived_from_the_confirmed_submission_and_target(cli
     assert api.idempotency_key_for("another-token", "retry_email", "run-i1", 0, "POST", path) not in sent.values()
 
 
-def test_retry_failed_key_is_derived_from_its_confirmation(client_for, fake_wrapped_api):
+def test_retry_failed_keys_are_derived_from_its_confirmation(
+    client_for, fake_wrapped_api, django_capture_on_commit_callbacks
+):
+    from backoffice.bulk import runner
+    from backoffice.bulk.models import BulkRun
+
     make_run("rf-1")
     operator = client_for("operator")
     page = operator.post(RETRY_FAILED_URL, {"preview": "yes", "limit": "7"})
     token = token_of(page)
-    operator.post(RETRY_FAILED_URL, {"post": "yes", "reason": "OPS-101", "token": token, "limit": "7"})
+    plan = re.search(r'name="plan" value="([^"]+)"', page.content.decode()).group(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        operator.post(
+            RETRY_FAILED_URL, {"post": "yes", "reason": "OPS-101", "token": token, "plan": plan, "limit": "7"}
+        )
+    runner.work(BulkRun.objects.get().pk)
     real = fake_wrapped_api.requests[-1]
-    assert real.body["dry_run"] is False
-    assert real.header("Idempotency-Key") == api.idempotency_key_for(token, "retry_failed", "failed-runs", 7)
+    path = "/admin/test/runs/rf-1/retry-analysis"
+    assert real.path == path
+    assert real.header("Idempotency-Key") == api.idempotency_key_for(
+        token, "retry_failed_runs", "rf-1", 0, "POST", path
+    )
 
 
 # -- finding 7: no reachable 500s ---------------------------------------------------------------

@@ -157,6 +157,7 @@ class BulkRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         model, action = runner.find_action(parent)
         by_pk = {str(r.pk): r for r in model._default_manager.filter(pk__in=[i.target_pk for i in failed])}
         rows = [by_pk[i.target_pk] for i in failed if i.target_pk in by_pk]
+        plans = {i.target_pk: i.plan for i in failed}
         token = request.POST.get("token", "")
         state = consume_token(request, action.name, token, source=action.source, row_count=len(rows))
         if state in (INVALID, DUPLICATE):
@@ -172,6 +173,7 @@ class BulkRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             matched_when_looked=len(failed),
             matched_at_confirm=len(rows),
             retry_of=parent,
+            plans=plans,
         )
         messages.info(request, f"Retrying the {len(rows)} failed row(s) of run {parent.pk} in a new run.")
         return self._run_page(run.pk)

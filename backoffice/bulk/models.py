@@ -61,6 +61,8 @@ class BulkRunItem(models.Model):
     target_pk = models.CharField(max_length=200)
     target_key = models.CharField(max_length=200)
     label = models.CharField(max_length=300, blank=True)
+    # What was planned for this row when the operator confirmed (e.g. the stage a dry run chose).
+    plan = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=12, choices=ItemState.choices, default=ItemState.PENDING, db_index=True)
     outcome = models.CharField(max_length=20, blank=True)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)

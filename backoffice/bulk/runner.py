@@ -129,6 +129,7 @@ def freeze(
     matched_when_looked: int,
     matched_at_confirm: int | None,
     retry_of: BulkRun | None = None,
+    plans: dict | None = None,
 ) -> BulkRun:
     from backoffice.actions import submission_digest
 
@@ -155,6 +156,7 @@ def freeze(
                 target_pk=str(row.pk),
                 target_key=action.row_key(row)[:200],
                 label=str(action.row_label(row))[:300],
+                plan=(plans or {}).get(str(row.pk)) or {},
             )
             for index, row in enumerate(rows)
         )
@@ -223,6 +225,7 @@ def work(run_id: int) -> dict:
         if row is None:
             set_state(item, ItemState.FAILED, message="the row no longer exists")
             continue
+        row.bulk_plan = item.plan  # what was confirmed for this row, for the action's plan()
         skip = action.skip_reason(row)
         if skip:
             set_state(item, ItemState.SKIPPED, message=skip)
