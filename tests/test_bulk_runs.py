@@ -329,3 +329,27 @@ def test_concurrency_is_bounded_across_workers(settings):
         thread.join(5)
     finally:
         other.close()
+
+
+def test_a_call_with_no_answer_is_unknown_and_resent_with_its_key(
+    client_for, fake_wrapped_api, django_capture_on_commit_callbacks
+):
+    ids = ["run-d1", "run-d2", "run-d3"]
+    for run_id in ids:
+        make_run(run_id)
+    operator = client_for("operator")
+    run = start_run(operator, ids, django_capture_on_commit_callbacks)
+    fake_wrapped_api.misbehave("drop")  # the service closes the connection without an answer
+    runner.work(run.pk)
+    assert set(run.items.values_list("state", flat=True)) == {ItemState.UNKNOWN}
+    html = run_page(operator, run)
+    assert "3 unknown — sent, no answer" in html and "Resume" in html and "Retry the" not in html
+    first = {r.path.split("/")[4]: r.header("Idempotency-Key") for r in fake_wrapped_api.requests}
+
+    fake_wrapped_api.reset()
+    with django_capture_on_commit_callbacks(execute=True):
+        operator.post(f"/admin/bulk/bulkrun/{run.pk}/resume/")
+    assert run_worker_once() >= 1
+    again = {r.path.split("/")[4]: r.header("Idempotency-Key") for r in fake_wrapped_api.requests}
+    assert again == first
+    assert set(run.items.values_list("state", flat=True)) == {ItemState.OK}
