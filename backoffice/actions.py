@@ -138,6 +138,7 @@ def audited_call(
     target_key: str = "",
     message: str | None = None,
     submission: str = "",
+    reason: str = "",
 ) -> tuple[ApiResult, ActionRecord]:
     """Make one call with its audit row written first (outcome "sending"), then completed with
     the answer: a process that dies after sending leaves a "sending" row, never no row."""
@@ -151,6 +152,7 @@ def audited_call(
         target_key=target_key,
         message=message,
         submission=submission,
+        reason=reason,
     )
     result = client.send(prepared, body)
     complete(entry, result, message=message)
@@ -178,6 +180,7 @@ def record(
     target_key: str = "",
     message: str | None = None,
     submission: str = "",
+    reason: str = "",
 ) -> ActionRecord:
     user = request.user if getattr(request.user, "is_authenticated", False) else None
     return ActionRecord.objects.create(
@@ -198,7 +201,29 @@ def record(
         duration_ms=result.duration_ms,
         idempotency_key=result.idempotency_key[:200],
         submission=submission,
+        reason=reason,
     )
+
+
+# -- reasons -------------------------------------------------------------------------------------
+def reason_error(reason: str) -> str | None:
+    """None if `reason` will do: a ticket reference (ACTION_REASON_PATTERN) or free text long enough."""
+    import re
+
+    text = (reason or "").strip()
+    pattern = getattr(settings, "ACTION_REASON_PATTERN", "") or ""
+    if pattern and re.fullmatch(pattern, text):
+        return None
+    minimum = int(getattr(settings, "ACTION_REASON_MIN_LENGTH", 10))
+    if len(text) >= minimum:
+        return None
+    if not text:
+        return "Give a reason: a ticket reference or a sentence saying why."
+    return f"The reason is too short: give a ticket reference or at least {minimum} characters saying why."
+
+
+def clean_reason(reason: str) -> str:
+    return " ".join((reason or "").split())[:2000]
 
 
 # -- the action model ----------------------------------------------------------------------------
@@ -225,8 +250,9 @@ class RowResult:
 class CallContext:
     """What `execute()` gets: calls through here are made, audited and keyed per row and attempt."""
 
-    def __init__(self, request, action: SourceAction, submission: str):
+    def __init__(self, request, action: SourceAction, submission: str, *, reason: str = ""):
         self.request = request
+        self.reason = reason
         self.action = action
         self.submission = submission  # the confirmed form's one-time token
         self.client = client_for_source(action.source)
@@ -252,6 +278,7 @@ class CallContext:
             target_key=key,
             message=audit_message,
             submission=submission_digest(self.submission),
+            reason=self.reason,
         )
         self.results.append(result)
         self.records.append(entry)
@@ -366,6 +393,15 @@ def run_source_action(action: SourceAction, modeladmin, request, queryset):
     if request.POST.get("post") != "yes":
         return confirmation_page(action, modeladmin, request, rows)
 
+    reason = clean_reason(request.POST.get("reason", ""))
+    problem = reason_error(reason)
+    if problem:
+        return confirmation_page(action, modeladmin, request, rows, reason_error=problem, reason=reason)
+
+    background = len(rows) > inline_max_rows()
+    if background:
+        return start_bulk_run(action, modeladmin, request, rows, reason)
+
     state = consume_token(
         request, action.name, request.POST.get("token", ""), source=action.source, row_count=len(rows)
     )
@@ -390,7 +426,7 @@ def run_source_action(action: SourceAction, modeladmin, request, queryset):
             "Idempotency-Key, so the service can recognise a call it already carried out.",
         )
 
-    ctx = CallContext(request, action, request.POST.get("token", ""))
+    ctx = CallContext(request, action, request.POST.get("token", ""), reason=reason)
     outcomes: list[RowResult] = []
     skipped: list[tuple[str, str]] = []
     for row in rows:
@@ -405,6 +441,60 @@ def run_source_action(action: SourceAction, modeladmin, request, queryset):
             outcomes.append(RowResult(action.row_key(row), False, f"internal error ({type(exc).__name__})"))
     report(request, action.description, outcomes, skipped)
     return _back(request)
+
+
+def inline_max_rows() -> int:
+    return int(getattr(settings, "BULK_INLINE_MAX_ROWS", 5))
+
+
+def matching_now(modeladmin, request) -> int | None:
+    """How many rows the list's filters (the changelist URL the action was posted to) match now."""
+    try:
+        changelist = modeladmin.get_changelist_instance(request)
+        return changelist.get_queryset(request).values("pk")[: bulk_limit() + 1].count()
+    except Exception:  # not a changelist (a detail-page button), or parameters it refuses
+        return None
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def start_bulk_run(action: SourceAction, modeladmin, request, rows, reason: str):
+    """Freeze the confirmed rows as a bulk run, queue it for the worker, show its page."""
+    from django.urls import reverse
+
+    from backoffice.bulk.models import BulkRun
+    from backoffice.bulk.runner import freeze
+
+    token = request.POST.get("token", "")
+    state = consume_token(request, action.name, token, source=action.source, row_count=len(rows))
+    if state == INVALID:
+        messages.error(
+            request, "This confirmation has expired or is not valid; open the action again. Nothing was called."
+        )
+        return _back(request)
+    if state == DUPLICATE:
+        existing = BulkRun.objects.filter(submission=submission_digest(token)).first()
+        messages.warning(request, f"“{action.description}” was already submitted with this confirmation.")
+        if existing is not None:
+            return HttpResponseRedirect(reverse("admin:bulk_bulkrun_change", args=[existing.pk]))
+        return _back(request)
+    run = freeze(
+        action,
+        modeladmin.model,
+        request,
+        rows,
+        token=token,
+        reason=reason,
+        matched_when_looked=_int_or_none(request.POST.get("looked_count")) or len(rows),
+        matched_at_confirm=matching_now(modeladmin, request),
+    )
+    messages.info(request, f"“{action.description}” on {len(rows)} rows runs in the background.")
+    return HttpResponseRedirect(reverse("admin:bulk_bulkrun_change", args=[run.pk]))
 
 
 def _back(request):
@@ -436,7 +526,16 @@ def report(request, title: str, outcomes: list[RowResult], skipped: list[tuple[s
             messages.warning(request, mask.text(f"{outcome.key}: {note}"))
 
 
-def confirmation_page(action: SourceAction, modeladmin, request, rows, *, extra_context: dict | None = None):
+def confirmation_page(
+    action: SourceAction,
+    modeladmin,
+    request,
+    rows,
+    *,
+    extra_context: dict | None = None,
+    reason_error: str | None = None,
+    reason: str = "",
+):
     client = client_for_source(action.source)
     items = []
     for row in rows:
@@ -470,6 +569,12 @@ def confirmation_page(action: SourceAction, modeladmin, request, rows, *, extra_
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "source": action.source,
         "media": modeladmin.media,
+        "reason": reason,
+        "reason_error": reason_error,
+        "reason_pattern": getattr(settings, "ACTION_REASON_PATTERN", ""),
+        "background": len(items) > inline_max_rows(),
+        "looked_count": _int_or_none(request.POST.get("looked_count")) or len(items),
+        "matching_now": matching_now(modeladmin, request),
         **(extra_context or {}),
     }
     request.current_app = modeladmin.admin_site.name

@@ -225,20 +225,20 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
-        masked = {**self.date_columns(), **self.pii_columns(request)}
+        masked = {**self.date_columns(), **self.pii_columns(request, detail=True)}
         return [masked.get(f, f) if isinstance(f, str) else f for f in fields if f not in self.secret_fields]
 
     def get_fieldsets(self, request, obj=None):
         if not self.fieldsets:
             return super().get_fieldsets(request, obj)
-        masked = {**self.date_columns(), **self.pii_columns(request)}
+        masked = {**self.date_columns(), **self.pii_columns(request, detail=True)}
         return [
             (title, {**opts, "fields": [masked.get(f, f) if isinstance(f, str) else f for f in opts["fields"]]})
             for title, opts in self.fieldsets
         ]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), *self.pii_columns(request).values()]
+        return [*super().get_readonly_fields(request, obj), *self.pii_columns(request, detail=True).values()]
 
     def get_list_display(self, request):
         masked = self.pii_columns(request)
@@ -260,24 +260,39 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
             self.__dict__["_date_columns"] = columns
         return columns
 
-    def pii_columns(self, request) -> dict:
-        """Per-request display callables for PII fields (the mask depends on who is looking)."""
+    def pii_columns(self, request, *, detail: bool = False) -> dict:
+        """Per-request display callables for PII fields (the mask depends on who is looking); on a
+        detail page a masked value carries a "reveal" link (break-glass, pii.reveal_view)."""
         cache = request.__dict__.setdefault("_pii_columns", {})
-        if id(self) not in cache:
+        if (id(self), detail) not in cache:
             columns = {}
             mask = pii.masker(request)
             for name in self.pii_fields:
 
                 def column(obj, _name=name, _mask=mask):
-                    return _mask.value(getattr(obj, _name, None))
+                    shown = _mask.value(getattr(obj, _name, None))
+                    if detail and _mask.masks and getattr(obj, _name, None):
+                        return format_html(
+                            '{} <a class="reveal-link" href="{}">reveal</a>', shown, self.reveal_url(obj, _name)
+                        )
+                    return shown
 
                 column.short_description = self.model._meta.get_field(name).verbose_name
                 if not mask.masks:  # sorting by a hidden value would reveal its order
                     column.admin_order_field = name
                 column.__name__ = name
                 columns[name] = column
-            cache[id(self)] = columns
-        return cache[id(self)]
+            cache[(id(self), detail)] = columns
+        return cache[(id(self), detail)]
+
+    def reveal_url(self, obj, field: str) -> str:
+        from urllib.parse import urlencode
+
+        from django.urls import reverse
+
+        opts = self.model._meta
+        url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_reveal", args=[obj.pk])
+        return f"{url}?{urlencode({'field': field})}"
 
     # -- search --------------------------------------------------------------------------------
     def __init__(self, model, admin_site):
@@ -357,7 +372,7 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
             return bad_parameters_response(request, self, exc)
         if shared is not None:
             extra_context = {**(extra_context or {}), "shared_view": shared}
-        elif request.user.has_perm("access.export_rows"):
+        elif self.has_view_permission(request):  # masked for roles without access.view_pii
             extra_context = {**(extra_context or {}), "export_url": "export.csv?" + request.GET.urlencode()}
         opts = self.model._meta
         extra_context = {
@@ -401,7 +416,12 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
 
         opts = self.model._meta
         view = self.admin_site.admin_view(lambda request: export_changelist_csv(self, request))
-        return [path("export.csv", view, name=f"{opts.app_label}_{opts.model_name}_export"), *super().get_urls()]
+        reveal = self.admin_site.admin_view(lambda request, object_id: pii.reveal_view(self, request, object_id))
+        return [
+            path("export.csv", view, name=f"{opts.app_label}_{opts.model_name}_export"),
+            path("<path:object_id>/reveal/", reveal, name=f"{opts.app_label}_{opts.model_name}_reveal"),
+            *super().get_urls(),
+        ]
 
     # -- list rendering ---------------------------------------------------------------------------
     @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))

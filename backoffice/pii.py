@@ -136,6 +136,8 @@ def mask_response(request, response):
     JSON answer or download is masked, whichever code path rendered it."""
     if getattr(response, "streaming", False) or not masker(request).masks:
         return response
+    if getattr(response, "pii_revealed", False):  # a break-glass reveal, granted and audited
+        return response
     if not str(response.get("Content-Type", "")).startswith(MASKED_CONTENT_TYPES):
         return response
     if hasattr(response, "render") and not getattr(response, "is_rendered", True):
@@ -155,4 +157,109 @@ def _mask_content(response):
     except (UnicodeDecodeError, LookupError):
         return response
     response.content = mask_text(text).encode(charset)
+    return response
+
+
+# -- break-glass reveal ----------------------------------------------------------------------------
+# A role that sees a value masked may reveal it: it gives a reason, the value is shown to that user,
+# for that object and field, for REVEAL_SECONDS (a server-side grant), and an audit row is written
+# (action "reveal"; admins list reveals by user in the audit log).
+REVEAL_ACTION = "reveal"
+
+
+def active_grant(user, obj, field: str):
+    from django.utils import timezone
+
+    from backoffice.audit.models import RevealGrant
+
+    return (
+        RevealGrant.objects.filter(
+            user=user,
+            object_type=obj._meta.label_lower,
+            object_pk=str(obj.pk),
+            field=field,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+def reveal_view(model_admin, request, object_id):
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+    from django.template.response import TemplateResponse
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from backoffice.actions import clean_reason, reason_error
+    from backoffice.audit.models import ActionRecord, RevealGrant
+
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    if not model_admin.has_view_permission(request):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    field = request.GET.get("field", "")
+    if field not in getattr(model_admin, "pii_fields", ()):
+        raise Http404("Nothing to reveal here.")
+    obj = model_admin.get_object(request, object_id)
+    if obj is None:
+        raise Http404("No such row.")
+    opts = model_admin.model._meta
+    detail_url = reverse(f"{model_admin.admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    value = getattr(obj, field, None)
+    masked = masker(request).masks
+    problem, reason = None, ""
+    if request.method == "POST" and masked:
+        reason = clean_reason(request.POST.get("reason", ""))
+        problem = reason_error(reason)
+        if not problem:
+            seconds = int(getattr(settings, "REVEAL_SECONDS", 300))
+            RevealGrant.objects.create(
+                user=request.user,
+                object_type=opts.label_lower,
+                object_pk=str(obj.pk),
+                field=field,
+                reason=reason,
+                expires_at=timezone.now() + timedelta(seconds=seconds),
+            )
+            ActionRecord.objects.create(
+                user=request.user,
+                username=request.user.get_username(),
+                source=opts.app_label,
+                action=REVEAL_ACTION,
+                target_type=f"{opts.verbose_name} {field}",
+                target_key=str(obj.pk)[:200],
+                target_ids=[str(obj.pk)],
+                method="",
+                path=request.path[:500],
+                outcome="ok",
+                message=f"revealed {field} for {seconds} s",
+                reason=reason,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+    grant = active_grant(request.user, obj, field) if masked else None
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Reveal {opts.get_field(field).verbose_name} of {obj}",
+        "opts": opts,
+        "object": obj,
+        "field": field,
+        "detail_url": detail_url,
+        "needs_reveal": masked,
+        "grant": grant,
+        "shown": value if (grant or not masked) else None,
+        "masked_value": mask_email(str(value)) if value else MASKED_NONE,
+        "reason": reason,
+        "reason_error": problem,
+        "seconds": int(getattr(settings, "REVEAL_SECONDS", 300)),
+    }
+    request.current_app = model_admin.admin_site.name
+    response = TemplateResponse(request, "backoffice/reveal.html", context)
+    if grant is not None:
+        response.pii_revealed = True  # mask_response leaves this one page alone
     return response

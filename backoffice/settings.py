@@ -25,6 +25,27 @@ SOURCE_LOCK_TIMEOUT_MS = env.int("SOURCE_LOCK_TIMEOUT_MS", default=1000)
 SOURCE_API_CONNECT_TIMEOUT = env.float("SOURCE_API_CONNECT_TIMEOUT", default=3.0)
 SOURCE_API_READ_TIMEOUT = env.float("SOURCE_API_READ_TIMEOUT", default=15.0)
 BULK_ACTION_LIMIT = env.int("BULK_ACTION_LIMIT", default=500)
+# Actions on more rows than this run in the background (a bulk run page with live progress).
+BULK_INLINE_MAX_ROWS = env.int("BULK_INLINE_MAX_ROWS", default=5)
+# Per source: at most `concurrency` calls in flight at once (across every worker) and at most
+# `per_second` calls a second; "default" applies to a source without its own entry.
+BULK_SOURCE_LIMITS = {
+    "default": {
+        "concurrency": env.int("BULK_CONCURRENCY", default=2),
+        "per_second": env.float("BULK_PER_SECOND", default=5.0),
+    },
+}
+# A reason is required on every action: a ticket reference matching this pattern, or free text of
+# at least ACTION_REASON_MIN_LENGTH characters.
+ACTION_REASON_PATTERN = env.str("ACTION_REASON_PATTERN", default=r"^[A-Z][A-Z0-9]+-\d+$")
+ACTION_REASON_MIN_LENGTH = env.int("ACTION_REASON_MIN_LENGTH", default=10)
+# Break-glass reveal of a masked value: how long it stays visible to the one user, per object.
+REVEAL_SECONDS = env.int("REVEAL_SECONDS", default=300)
+# CSV exports: at most this many bytes and this many characters per cell (rows: BULK_ACTION_LIMIT).
+EXPORT_MAX_BYTES = env.int("EXPORT_MAX_BYTES", default=2_000_000)
+EXPORT_MAX_CELL_CHARS = env.int("EXPORT_MAX_CELL_CHARS", default=1000)
+# Background work (bulk runs) on the back office's own database; worker: `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def _database_from_url(var: str) -> dict | None:
@@ -206,6 +227,9 @@ INSTALLED_APPS = [
     "backoffice.access",
     "backoffice.audit",
     "backoffice.shared",
+    "backoffice.bulk",
+    "django_tasks",
+    "django_tasks_db",
     *(s.app for s in SOURCES if s.alias in CONFIGURED_SOURCES),
 ]
 

@@ -161,7 +161,11 @@ def test_no_unescaped_markup_and_no_secret_anywhere(client_for, fake_wrapped_api
         page = operator.post(url, {"action": action, "_selected_action": [pk]})
         token = re.search(r'name="token" value="([^"]+)"', page.content.decode()).group(1)
         responses.append(
-            operator.post(url, {"action": action, "_selected_action": [pk], "post": "yes", "token": token}, follow=True)
+            operator.post(
+                url,
+                {"action": action, "_selected_action": [pk], "post": "yes", "reason": "OPS-101", "token": token},
+                follow=True,
+            )
         )
     preview = operator.post("/admin/wrapped/wrappedrun/retry-failed/", {"preview": "yes"})
     responses.append(preview)

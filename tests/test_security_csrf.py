@@ -69,10 +69,13 @@ def test_every_post_without_a_csrf_token_is_refused(operator_pair, fake_wrapped_
     for url, selection in posts:
         confirmation = plain.post(url, selection)  # a real, valid confirmation page (no call yet)
         attempts.append((url, selection))
-        attempts.append((url, {**selection, "post": "yes", "token": token_of(confirmation)}))
+        attempts.append((url, {**selection, "post": "yes", "reason": "OPS-101", "token": token_of(confirmation)}))
     attempts += [
         (RETRY_FAILED_URL, {"preview": "yes", "limit": "5"}),
-        (RETRY_FAILED_URL, {"post": "yes", "token": token_of(plain.post(RETRY_FAILED_URL, {"preview": "yes"}))}),
+        (
+            RETRY_FAILED_URL,
+            {"post": "yes", "reason": "OPS-101", "token": token_of(plain.post(RETRY_FAILED_URL, {"preview": "yes"}))},
+        ),
     ]
     fake_wrapped_api.reset()
     audit_before = ActionRecord.objects.count()
@@ -97,9 +100,13 @@ def test_every_post_without_a_csrf_token_is_refused(operator_pair, fake_wrapped_
     page = strict.post(RETRY_FAILED_URL, {"preview": "yes", "csrfmiddlewaretoken": token})
     assert page.status_code == 200
     assert [r.body["dry_run"] for r in fake_wrapped_api.requests] == [True]
-    done = strict.post(RETRY_FAILED_URL, {"post": "yes", "token": token_of(page), "csrfmiddlewaretoken": token})
-    assert done.status_code == 302
-    assert [r.body["dry_run"] for r in fake_wrapped_api.requests] == [True, False]
+    plan = re.search(r'name="plan" value="([^"]+)"', page.content.decode()).group(1)
+    done = strict.post(
+        RETRY_FAILED_URL,
+        {"post": "yes", "reason": "OPS-101", "token": token_of(page), "plan": plan, "csrfmiddlewaretoken": token},
+    )
+    assert done.status_code == 302 and "/admin/bulk/bulkrun/" in done["Location"]  # frozen, queued for the worker
+    assert [r.body["dry_run"] for r in fake_wrapped_api.requests] == [True]
 
 
 def test_views_that_call_a_service_are_not_reachable_by_get(operator_pair, fake_wrapped_api):
@@ -108,8 +115,11 @@ def test_views_that_call_a_service_are_not_reachable_by_get(operator_pair, fake_
     for url, params in [
         (RETRY_FAILED_URL, {}),
         (RETRY_FAILED_URL, {"preview": "yes"}),
-        (RETRY_FAILED_URL, {"post": "yes", "token": "x"}),
-        (RUNS_URL, {"action": "retry_run", "_selected_action": "get-run", "post": "yes", "token": "x"}),
+        (RETRY_FAILED_URL, {"post": "yes", "reason": "OPS-101", "token": "x"}),
+        (
+            RUNS_URL,
+            {"action": "retry_run", "_selected_action": "get-run", "post": "yes", "reason": "OPS-101", "token": "x"},
+        ),
     ]:
         assert strict.get(url, params).status_code in (200, 400)  # a page or "not accepted", never a call
     assert fake_wrapped_api.requests == []

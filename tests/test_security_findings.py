@@ -100,7 +100,13 @@ def test_a_crafted_run_id_is_one_path_segment(client_for, fake_wrapped_api):
     assert "POST /admin/wrapped/runs/x%2F..%2Fother/retry" in page.content.decode()
     operator.post(
         RUNS_URL,
-        {"action": "retry_run", "_selected_action": ["x/../other"], "post": "yes", "token": token_of(page)},
+        {
+            "action": "retry_run",
+            "_selected_action": ["x/../other"],
+            "post": "yes",
+            "reason": "OPS-101",
+            "token": token_of(page),
+        },
     )
     (sent,) = fake_wrapped_api.requests
     assert sent.path == "/admin/wrapped/runs/x%2F..%2Fother/retry"
@@ -127,7 +133,13 @@ def test_audit_row_exists_when_the_process_dies_after_sending(client_for, fake_w
     with pytest.raises(ProcessDied):
         operator.post(
             RUNS_URL,
-            {"action": "retry_analysis", "_selected_action": ["run-crash"], "post": "yes", "token": token_of(page)},
+            {
+                "action": "retry_analysis",
+                "_selected_action": ["run-crash"],
+                "post": "yes",
+                "reason": "OPS-101",
+                "token": token_of(page),
+            },
         )
     assert len(fake_wrapped_api.requests) == 1  # the service got the call
     record = ActionRecord.objects.get()
@@ -146,7 +158,14 @@ def test_idempotency_key_is_derived_from_the_confirmed_submission_and_target(cli
     page = operator.post(RUNS_URL, {"action": "retry_email", "_selected_action": ["run-i1", "run-i2"]})
     token = token_of(page)
     operator.post(
-        RUNS_URL, {"action": "retry_email", "_selected_action": ["run-i1", "run-i2"], "post": "yes", "token": token}
+        RUNS_URL,
+        {
+            "action": "retry_email",
+            "_selected_action": ["run-i1", "run-i2"],
+            "post": "yes",
+            "reason": "OPS-101",
+            "token": token,
+        },
     )
     sent = {r.path: r.header("Idempotency-Key") for r in fake_wrapped_api.requests}
     for run_id in ("run-i1", "run-i2"):
@@ -158,15 +177,28 @@ def test_idempotency_key_is_derived_from_the_confirmed_submission_and_target(cli
     assert api.idempotency_key_for("another-token", "retry_email", "run-i1", 0, "POST", path) not in sent.values()
 
 
-def test_retry_failed_key_is_derived_from_its_confirmation(client_for, fake_wrapped_api):
+def test_retry_failed_keys_are_derived_from_its_confirmation(
+    client_for, fake_wrapped_api, django_capture_on_commit_callbacks
+):
+    from backoffice.bulk import runner
+    from backoffice.bulk.models import BulkRun
+
     make_run("rf-1")
     operator = client_for("operator")
     page = operator.post(RETRY_FAILED_URL, {"preview": "yes", "limit": "7"})
     token = token_of(page)
-    operator.post(RETRY_FAILED_URL, {"post": "yes", "token": token, "limit": "7"})
+    plan = re.search(r'name="plan" value="([^"]+)"', page.content.decode()).group(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        operator.post(
+            RETRY_FAILED_URL, {"post": "yes", "reason": "OPS-101", "token": token, "plan": plan, "limit": "7"}
+        )
+    runner.work(BulkRun.objects.get().pk)
     real = fake_wrapped_api.requests[-1]
-    assert real.body["dry_run"] is False
-    assert real.header("Idempotency-Key") == api.idempotency_key_for(token, "retry_failed", "failed-runs", 7)
+    path = "/admin/test/runs/rf-1/retry-analysis"
+    assert real.path == path
+    assert real.header("Idempotency-Key") == api.idempotency_key_for(
+        token, "retry_failed_runs", "rf-1", 0, "POST", path
+    )
 
 
 # -- finding 7: no reachable 500s ---------------------------------------------------------------
@@ -268,7 +300,13 @@ def test_a_call_that_timed_out_is_resent_by_its_confirmation_with_the_same_key(
     make_run("run-to")
     operator = client_for("operator")
     page = operator.post(RUNS_URL, {"action": "retry_analysis", "_selected_action": ["run-to"]})
-    confirmed = {"action": "retry_analysis", "_selected_action": ["run-to"], "post": "yes", "token": token_of(page)}
+    confirmed = {
+        "action": "retry_analysis",
+        "_selected_action": ["run-to"],
+        "post": "yes",
+        "reason": "OPS-101",
+        "token": token_of(page),
+    }
     fake_wrapped_api.misbehave("slow", 1.5)
     operator.post(RUNS_URL, confirmed)
     fake_wrapped_api.misbehave(None)

@@ -33,6 +33,7 @@ class ActionRecordAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.Model
         "http_status",
         "outcome",
         "duration_ms",
+        "reason",
         "short_message",
     )
     list_filter = ("source", "action", "outcome", "username")
@@ -58,6 +59,7 @@ class ActionRecordAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.Model
         "idempotency_key",
         "http_status",
         "outcome",
+        "reason",
         "message",
         "response_excerpt",
         "duration_ms",

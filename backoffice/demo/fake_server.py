@@ -85,6 +85,7 @@ class FakeService:
         self.slow_seconds = slow_seconds
         self.dbname = dbname if dbname is not None else self._current_dbname()
         self.mode: str | None = None
+        self.failing_ids: dict[str, int] = {}  # path segment (e.g. a run id) → HTTP status to answer
         self.on_write = None  # callable(alias), called after each change to the data
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
@@ -137,8 +138,16 @@ class FakeService:
         if seconds is not None:
             self.slow_seconds = seconds
 
+    def fail_for(self, ids, status: int = 500) -> None:
+        """Answer `status` to any request whose path has one of `ids` as a segment; others as usual."""
+        self.failing_ids.update({str(i): status for i in ids})
+
+    def _failing_status(self, path: str) -> int | None:
+        return next((self.failing_ids[p] for p in path.split("/") if p in self.failing_ids), None)
+
     def reset(self) -> None:
         self.mode = None
+        self.failing_ids = {}
         with self._lock:
             self.requests.clear()
 
@@ -225,6 +234,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if mode == "500":
             self._send(500, {"detail": "Internal Server Error"})
+            return
+        failing = fake._failing_status(unquote(parts.path))
+        if failing:
+            self._send(failing, {"detail": f"failure asked for by the test (HTTP {failing})"})
             return
         if mode == "401":
             self._send(401, {"detail": "invalid_admin_key"})

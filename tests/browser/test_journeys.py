@@ -64,6 +64,7 @@ def test_operator_finds_a_person_retries_a_stage_and_the_audit_shows_it(open_as,
     page.locator(".run-actions").get_by_role("button", name="Retry analysis").click()
     expect(page.locator("#content-main")).to_contain_text(f"POST /admin/test/runs/{run.id}/retry-analysis")
     assert fake_wrapped_api.requests == [], "the confirmation page must not call the service"
+    page.get_by_label("Reason").fill("OPS-4242")
     page.get_by_role("button", name="Yes, make 1 call").click()
 
     expect(page).to_have_url(re.compile(rf"{RUNS}{run.id}/change/"))

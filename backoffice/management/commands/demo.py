@@ -1,3 +1,7 @@
+import subprocess
+import sys
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -42,14 +46,33 @@ class Command(BaseCommand):
         self._banner(port, services, no_serve)
         if no_serve:
             return
+        worker = self._start_worker()
         try:
             # insecure_serving: the admin's CSS/JS are served even with DEBUG off (demo only).
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, insecure_serving=True)
         finally:
+            if worker is not None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
             for service in services:
                 stop = getattr(service, "stop", None)
                 if stop:
                     stop()
+
+    def _start_worker(self):
+        """The background worker for bulk runs (production runs the same command as its own service)."""
+        try:
+            worker = subprocess.Popen(
+                [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "db_worker", "--interval", "0.5"]
+            )
+        except OSError as exc:
+            self.stdout.write(self.style.WARNING(f"Background worker not started ({exc}): bulk runs stay queued."))
+            return None
+        self.stdout.write(f"  Background worker for bulk runs: manage.py db_worker (pid {worker.pid})")
+        return worker
 
     def _start_fake_services(self) -> list:
         try:
