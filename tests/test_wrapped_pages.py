@@ -249,6 +249,7 @@ def test_linking_detail_titles_and_reauth_badge(client_for):
     page = client.get("/admin/wrapped/deviceemail/").content.decode()
     reauth_row = next(r for r in page.split("<tr") if 'data-copy="dev-reauth"' in r)
     fine_row = next(r for r in page.split("<tr") if 'data-copy="dev-fine"' in r)
+
     def reauth_cell(row):
         return re.search(r'<td class="field-reauth">(.*?)</td>', row).group(1)
 

@@ -93,7 +93,7 @@ def test_viewer_sees_masked_emails_and_no_actions(open_as, browsing, fake_wrappe
 
     page = open_as("viewer")
     page.goto(RUNS)
-    row = page.locator("#result_list tbody tr", has_text=run.id)
+    row = page.locator("#result_list tbody tr", has=page.locator(f'button[data-copy="{run.id}"]'))
     expect(row).to_contain_text("j***@example.com")
     expect(page.locator("body")).not_to_contain_text("jolene.parton")
     expect(page.locator("select[name=action]")).to_have_count(0)
