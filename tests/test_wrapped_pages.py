@@ -15,10 +15,13 @@ from backoffice import seeding
 from monitoring.wrapped import queries
 from tests.factories.wrapped import (
     AppJobFactory,
+    AppSessionFactory,
     AppUserEmailFactory,
     AppUserFactory,
     AuthJobFactory,
     DeviceEmailFactory,
+    ReferralEventFactory,
+    ReferralFactory,
     WrappedRunFactory,
 )
 
@@ -288,18 +291,29 @@ def test_queue_counts_link_to_the_filtered_list(client_for):
 def test_wrapped_pages_show_dates_humanised_with_exact_utc_on_hover(client_for):
     user = AppUserFactory()
     run = WrappedRunFactory(app_user=user, stage="analysis")
+    device = DeviceEmailFactory()
+    auth = AuthJobFactory(device_id=device.device_id, app_user_id=user.pk)
+    session = AppSessionFactory(app_user=user, device_id=device.device_id)
+    referral = ReferralFactory(referrer_app_user_id=user.pk)
+    event = ReferralEventFactory(referrer_app_user_id=user.pk, wrapped_run_id=run.id)
+    email = AppUserEmailFactory(app_user=user)
+    job = run.jobs["wrapped_analysis"]
+    base = "/admin/wrapped/"
+    pages = [RUNS_URL, f"{RUNS_URL}{run.id}/change/", f"{base}appuser/{user.pk}/change/", f"{base}appjob/"]
+    pages += [f"{base}appjob/{job.id}/change/", f"{base}deviceemail/{device.pk}/change/"]
+    pages += [f"{base}authjob/{auth.pk}/change/", f"{base}appsession/{session.pk}/change/"]
+    pages += [f"{base}referral/{referral.pk}/change/", f"{base}referralevent/{event.pk}/change/"]
+    pages += [f"{base}appuseremail/{email.pk}/change/", f"{base}referral/", f"{base}appsession/"]
     client = client_for("support")
-    for url in (
-        RUNS_URL,
-        f"{RUNS_URL}{run.id}/change/",
-        f"/admin/wrapped/appuser/{user.pk}/change/",
-        "/admin/wrapped/appjob/",
-    ):
-        page = client.get(url).content.decode()
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
         text = re.sub(r'="[^"]*"', '=""', page)  # what is read, not the machine-readable attributes
         assert re.search(r'<time datetime="[^"]+" title="\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC">', page), url
         assert not re.search(r"\d\d:\d\d:\d\d\.\d{6}", text), url  # no raw datetimes
         assert not re.search(r"\b(a\.m\.|p\.m\.)", text), url
+        assert " object (" not in text, url
 
 
 @pytest.mark.parametrize("per_page", [10, 40])

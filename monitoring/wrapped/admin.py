@@ -461,9 +461,11 @@ class AppSessionAdmin(WrappedAdmin):
 class ReferralAdmin(WrappedAdmin):
     referrer = ShortId("referrer_app_user_id", "wrapped.appuser", description="referrer")
     updated = UPDATED
+    created = CREATED
     list_display = ["code", "referrer", "impressions", "conversions", "completions", "updated"]
     identifier_fields = {"code": TEXT, "referrer_app_user_id": TEXT}
     ordering = ["-updated_at"]
+    fields = ["code", "referrer", "impressions", "conversions", "completions", "created", "updated"]
 
 
 @admin.register(ReferralEvent)
@@ -473,6 +475,7 @@ class ReferralEventAdmin(WrappedAdmin):
     run = ShortId("wrapped_run_id", "wrapped.wrappedrun", description="run")
     created = CREATED
     list_display = ["id", "event_type", "referrer", "referred", "run", "created"]
+    fields = ["id", "event_type", "referrer", "referred", "run", "archive_job_id", "ip", "user_agent", "created"]
     identifier_fields = {
         "id": TEXT,
         "referrer_app_user_id": TEXT,
