@@ -56,12 +56,12 @@ ISSUED = When("issued_at", description="issued")
 
 @admin.register(WrappedRun)
 class WrappedRunAdmin(RunActionsMixin, WrappedAdmin):
-    run_id = ShortId("id", "wrapped.wrappedrun", description="run", short=13)
+    run_id = ShortId("id", "wrapped.wrappedrun", description="run")
     status_badge = STATUS
     stage_badge = STAGE
     updated = UPDATED
     user_link = USER
-    sec_user = ShortId("sec_user_id", description="sec user id", short=12)
+    sec_user = ShortId("sec_user_id", description="sec user id")
     wh_job_link = ShortId("watch_history_job_id", "wrapped.appjob", description="watch-history job")
     created = CREATED
     attempts_table = Related(
@@ -294,7 +294,7 @@ LATEST = f"Latest {queries.RELATED_LIMIT}."
 class LinkingAdmin(WrappedAdmin):
     """Auth / Linking: one row per device, with its email and latest auth job."""
 
-    device = ShortId("device_id", "wrapped.deviceemail", description="device", short=14)
+    device = ShortId("device_id", "wrapped.deviceemail", description="device")
     auth_status_badge = Badge("auth_status", description="latest auth status", ordering=False)
     auth_archive_job = ShortId("auth_archive_job_id", "wrapped.authjob", description="archive job", ordering=False)
     auth_updated = When("auth_updated_at", description="auth updated", ordering=False)

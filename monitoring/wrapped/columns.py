@@ -15,15 +15,15 @@ from monitoring.wrapped import queries
 
 
 class ShortId(Column):
-    """A long id cut to `short` characters (whole on hover) with a copy button; a link with `model`."""
+    """A long id cut by CSS to a few characters (whole on hover, in a CSV export and to a screen
+    reader) with a copy button; a link to its page when `model` is given."""
 
-    def __init__(self, field: str, model: str | None = None, *, short: int = 10, **kwargs):
+    def __init__(self, field: str, model: str | None = None, **kwargs):
         super().__init__(field, **kwargs)
-        self.model, self.short = model, short
+        self.model = model
 
     def render(self, value, obj):
         text = str(value)
-        shown = text if len(text) <= self.short else text[: self.short - 1] + "…"
         url = None
         if self.model:
             try:
@@ -31,9 +31,9 @@ class ShortId(Column):
             except NoReverseMatch:
                 url = None
         label = (
-            format_html('<a href="{}" title="{}">{}</a>', url, text, shown)
+            format_html('<a class="short-id-text" href="{}" title="{}">{}</a>', url, text, text)
             if url
-            else format_html('<span title="{}">{}</span>', text, shown)
+            else format_html('<span class="short-id-text" title="{}">{}</span>', text, text)
         )
         return format_html(
             '<span class="short-id">{}<button type="button" class="copy-button" data-copy="{}" '

@@ -92,9 +92,16 @@ def test_viewer_sees_masked_emails_and_no_actions(open_as, browsing, fake_wrappe
     _, run = a_person("jolene.parton@example.com", "run-jolene-0001")
 
     page = open_as("viewer")
+    page.set_viewport_size({"width": 1440, "height": 900})
     page.goto(RUNS)
     row = page.locator("#result_list tbody tr", has=page.locator(f'button[data-copy="{run.id}"]'))
     expect(row).to_contain_text("j***@example.com")
+    # The runs table fits a 1440 px screen: ids are cut to one line, email, progress and warnings in view.
+    for cell in ("field-run_id", "field-email", "field-progress", "field-warnings"):
+        box = row.locator(f"td.{cell}").bounding_box()
+        assert box and box["x"] + box["width"] <= 1440, (cell, box)
+    id_box = row.locator("td.field-run_id").bounding_box()
+    assert id_box["height"] < 40, id_box  # one line, not four
     expect(page.locator("body")).not_to_contain_text("jolene.parton")
     expect(page.locator("select[name=action]")).to_have_count(0)
     expect(page.locator("input.action-select")).to_have_count(0)
