@@ -4,41 +4,30 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.contrib.admin.utils import quote
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from backoffice import pii
-from backoffice.columns import Column
+from backoffice.columns import Column, Link
 from monitoring.wrapped import queries
 
 
-class ShortId(Column):
+class ShortId(Link):
     """A long id cut by CSS to a few characters (whole on hover, in a CSV export and to a screen
-    reader) with a copy button; a link to its page when `model` is given."""
+    reader) with a copy button; a link to its page (the shared `Link`) when `model` is given."""
 
     def __init__(self, field: str, model: str | None = None, **kwargs):
-        super().__init__(field, **kwargs)
-        self.model = model
+        super().__init__(field, model or "wrapped.none", short=None, **kwargs)
+        self.linked = model is not None
 
     def render(self, value, obj):
         text = str(value)
-        url = None
-        if self.model:
-            try:
-                url = reverse(f"admin:{self.model.replace('.', '_')}_change", args=[quote(value)])
-            except NoReverseMatch:
-                url = None
-        label = (
-            format_html('<a class="short-id-text" href="{}" title="{}">{}</a>', url, text, text)
-            if url
-            else format_html('<span class="short-id-text" title="{}">{}</span>', text, text)
-        )
         return format_html(
-            '<span class="short-id">{}<button type="button" class="copy-button" data-copy="{}" '
-            'title="Copy {}" aria-label="Copy"></button></span>',
-            label,
+            '<span class="short-id"><span class="short-id-text" title="{}">{}</span><button type="button" '
+            'class="copy-button" data-copy="{}" title="Copy {}" aria-label="Copy"></button></span>',
+            text,
+            super().render(value, obj) if self.linked else text,
             text,
             text,
         )
