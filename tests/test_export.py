@@ -18,7 +18,7 @@ def test_support_exports_the_filtered_list_as_shown(client_for):
     client = client_for("support")
     assert "Export CSV" in client.get(RUNS, {"status__exact": "failed"}).content.decode()
     rows = rows_of(client.get(f"{RUNS}export.csv", {"status__exact": "failed"}))
-    assert rows[0][:3] == ["wrapped run id", "status", "stage"]
+    assert rows[0][:3] == ["run", "status", "stage"]
     assert [r[0] for r in rows[1:]] == [failed.id]
     assert "Running analysis" in rows[1] and "ana@example.com" in rows[1]
 

@@ -110,6 +110,15 @@ def stage_filter_sql(table: str | None = "app_wrapped_runs", kind: str = JSON) -
     return nul_safe(render, column(table, "payload"), kind)
 
 
+def email_status_sql(table: str | None = "app_wrapped_runs", kind: str = JSON) -> str:
+    """payload.data_jobs.email_send.status as text (NULL when missing or oddly shaped)."""
+
+    def render(payload: str) -> str:
+        return f"({payload} #>> '{{data_jobs,email_send,status}}')"
+
+    return nul_safe(render, column(table, "payload"), kind)
+
+
 def has_warnings_filter_sql(table: str | None = "app_wrapped_runs", kind: str = JSON) -> str:
     def render(payload: str) -> str:
         return _has_warnings(f"({payload} -> '_analysis_warnings')", f"({payload} ->> '_analysis_warnings')", kind)
@@ -159,7 +168,8 @@ def digest_sql(table: str = "app_wrapped_runs", kind: str = JSON) -> str:
             f"{kind}_to_record(CASE WHEN {kind}_typeof({payload}) = 'object' THEN {payload} ELSE '{{}}'::{kind} END)"
             f" AS x(data_jobs {kind}, _watch_history_progress {kind}, _analysis_warnings {kind})"
         )
-        return f"(SELECT json_build_object('stage', {stage}, 'warnings', {warnings}, {progress}) FROM {record})"
+        fields = f"'stage', {stage}, 'warnings', {warnings}, 'email', x.data_jobs #>> '{{email_send,status}}'"
+        return f"(SELECT json_build_object({fields}, {progress}) FROM {record})"
 
     return (
         f"(CASE WHEN pg_column_size({raw}) > {HUGE_PAYLOAD_BYTES} THEN json_build_object("

@@ -75,6 +75,9 @@ class AppUserEmail(models.Model):
         db_table = "app_user_emails"
         verbose_name = "user email"
 
+    def __str__(self):
+        return f"Email {self.id} of user {self.app_user_id}"
+
 
 class DeviceEmail(models.Model):
     device_id = models.CharField(primary_key=True, max_length=255)
@@ -89,6 +92,9 @@ class DeviceEmail(models.Model):
         managed = False
         db_table = "device_emails"
         verbose_name = "device email"
+
+    def __str__(self):
+        return f"Device {self.device_id}"
 
 
 class AppSession(models.Model):
@@ -108,6 +114,9 @@ class AppSession(models.Model):
         managed = False
         db_table = "app_sessions"
         verbose_name = "session"
+
+    def __str__(self):
+        return f"Session {self.id}"
 
 
 class AuthJob(models.Model):
@@ -133,6 +142,9 @@ class AuthJob(models.Model):
         managed = False
         db_table = "app_auth_jobs"
         verbose_name = "auth job"
+
+    def __str__(self):
+        return f"Auth job {self.archive_job_id}"
 
 
 class AppJob(models.Model):
@@ -202,6 +214,9 @@ class Referral(models.Model):
         managed = False
         db_table = "referrals"
 
+    def __str__(self):
+        return f"Referral {self.code}"
+
 
 class ReferralEvent(models.Model):
     id = models.CharField(primary_key=True, max_length=64)
@@ -218,3 +233,6 @@ class ReferralEvent(models.Model):
         managed = False
         db_table = "referral_events"
         verbose_name = "referral event"
+
+    def __str__(self):
+        return f"Referral event {self.event_type} {self.id}"
