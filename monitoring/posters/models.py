@@ -26,6 +26,8 @@ RECOMMENDED_INDEXES: list[tuple[str, str, str]] = [
     ("generated_posters", "USING gin (metadata)", "bo_generated_posters_metadata"),
     ("poster_failure_details", "poster_id", "bo_poster_failure_details_poster_id"),
     ("poster_failure_details", "created_at DESC", "bo_poster_failure_details_created_at"),
+    # The batch jobs list filtered by status keeps its newest-first order without a sort.
+    ("batch_jobs", "status, created_at DESC", "bo_batch_jobs_status_created_at"),
 ]
 
 
@@ -38,6 +40,17 @@ class JobStatus(models.TextChoices):
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
+
+
+class PosterModel(models.TextChoices):
+    """batch_jobs.model: a plain varchar; the service writes "flash" or "pro" (seed 001)."""
+
+    FLASH = "flash"
+    PRO = "pro"
+
+
+# poster_failure_details.failure_type: seed 001's three, and render_error (template rendering).
+FAILURE_TYPES = ("api_error", "timeout", "validation_error", "render_error")
 
 
 class LogLevel(models.TextChoices):
