@@ -466,3 +466,33 @@ def test_poster_detail_shows_thumbnail_and_typed_user_id(viewer):
     assert "topmate-staging.s3.ap-south-1.amazonaws.com" in response.headers["Content-Security-Policy"]
     listing = viewer.get(changelist(GeneratedPoster)).content.decode()
     assert '31 <span class="badge badge-neutral">text</span>' in listing
+
+
+def test_bench_pages_answer_on_demo_data(client_for, settings):
+    """Every Posters page registered for `make bench`, and its stock baseline, answers 200 on the
+    demo data; the batch detail stays within its query budget there too."""
+    from django.urls import clear_url_caches
+
+    from benchmarks.harness import REGISTRY
+    from monitoring.posters import bench
+
+    seeding.truncate_all("posters")
+    seeding.dirty_aliases.add("posters")
+    with seeding.connect("posters") as conn:
+        demo.generate(conn, scale=0.2)
+        samples = bench.samples(conn)
+    pages = [p for p in REGISTRY if p.source == "posters"]
+    assert len(pages) >= 8
+    client = client_for("admin")
+    settings.ROOT_URLCONF = "benchmarks.urls"
+    clear_url_caches()
+    try:
+        for page in pages:
+            with CaptureQueriesContext(connections["posters"]) as ctx:
+                response = client.get(page.url(samples))
+            assert response.status_code == 200, page.name
+            assert len(ctx.captured_queries) <= 9, page.name
+            if page.baseline:
+                assert client.get(page.baseline(samples)).status_code == 200, page.name
+    finally:
+        clear_url_caches()
