@@ -8,7 +8,7 @@ from django.db.models.functions import Left
 
 from backoffice.actions import SourceActionsMixin
 from backoffice.admin_base import SourceModelAdmin
-from backoffice.columns import Badge, Duration, Excerpt, Json, Link, Progress, Related, Source, When
+from backoffice.columns import Badge, Duration, Excerpt, Json, Link, Plain, Progress, Related, Source, When
 from backoffice.filters import DateRangeFilter
 from backoffice.search import INT, TEXT, UUID, classify, identifier_q
 from monitoring.posters import queries
@@ -94,15 +94,21 @@ class CreatedFilter(DateRangeFilter):
 @admin.register(BatchJob)
 class BatchJobAdmin(SourceActionsMixin, SourceModelAdmin):
     change_form_template = "admin/posters/batchjob/change_form.html"
+    change_list_template = "admin/posters/batchjob/change_list.html"
     actions = [save_posters]
     detail_actions = (save_posters,)
     audit_key_field = "job_id"  # save_posters records the batch job by job_id
 
     status_badge = STATUS
     progress = Progress("processed_items", "total_items", description="processed / total")
+    succeeded = Plain("success_count", description="ok")
+    failed = Plain("failure_count", description="failed")
     success_rate = SuccessRate()
     took = RunningDuration("started_at", "completed_at", description="duration")
     created = CREATED
+    started = When("started_at", description="started")
+    completed = When("completed_at", description="completed")
+    updated = When("updated_at", description="updated")
     metadata_json = Json("metadata", description="metadata")
     template_html_source = Source("template_html", description="template_html")
     user_identifiers_head = Excerpt("user_identifiers", length=300, description="user identifiers")
@@ -119,7 +125,7 @@ class BatchJobAdmin(SourceActionsMixin, SourceModelAdmin):
             ("user_id", UserId()),
             ("fetched_from_api", FetchedFromApi()),
         ],
-        description="posters",
+        description="latest posters",
         note=f"Failed first, then newest; at most {queries.JOB_POSTERS}.",
         empty="No posters.",
     )
@@ -131,8 +137,8 @@ class BatchJobAdmin(SourceActionsMixin, SourceModelAdmin):
         "campaign_name",
         "status_badge",
         "progress",
-        "success_count",
-        "failure_count",
+        "succeeded",
+        "failed",
         "success_rate",
         "took",
         "model",
@@ -174,7 +180,7 @@ class BatchJobAdmin(SourceActionsMixin, SourceModelAdmin):
                 )
             },
         ),
-        ("Timing", {"fields": ("created_at", "started_at", "completed_at", "updated_at")}),
+        ("Timing", {"fields": ("created", "started", "completed", "updated")}),
         ("Posters", {"fields": ("poster_summary", "posters_table")}),
         ("Failures by type", {"fields": ("failure_groups",)}),
         ("Job logs", {"fields": ("log_timeline",)}),
@@ -212,6 +218,7 @@ class GeneratedPosterAdmin(SourceModelAdmin):
     poster_preview = Thumbnail("poster_url")
     metadata_json = Json("metadata", description="metadata")
     created = CREATED
+    updated = When("updated_at", description="updated")
     failures = Related(
         lambda poster: queries.recent_failures(poster_id=poster.pk),
         [
@@ -244,7 +251,7 @@ class GeneratedPosterAdmin(SourceModelAdmin):
         ("Person", {"fields": ("user_identifier", "username", "display_name", "meta_user_id", "fetched")}),
         ("Output", {"fields": ("poster_preview", "poster_link", "s3_key", "processing_time_ms")}),
         ("Metadata", {"fields": ("metadata_json",)}),
-        ("Timing", {"fields": ("created_at", "updated_at")}),
+        ("Timing", {"fields": ("created", "updated")}),
         ("Failures", {"fields": ("failures",)}),
     )
 
@@ -286,7 +293,7 @@ class JobLogAdmin(SourceModelAdmin):
     sortable_by = ("id",)
     identifier_fields = {"id": INT, "job_id": TEXT}
     fieldsets = (
-        (None, {"fields": ("id", "job_link", "level_badge", "created_at")}),
+        (None, {"fields": ("id", "job_link", "level_badge", "created")}),
         ("Message", {"fields": ("message", "details_json")}),
     )
 
@@ -312,7 +319,7 @@ class PosterFailureDetailAdmin(SourceModelAdmin):
     sortable_by = ("created",)
     identifier_fields = {"id": UUID, "job_id": TEXT, "poster_id": UUID, "username": TEXT}
     fieldsets = (
-        (None, {"fields": ("id", "job_link", "poster_link", "failure_type", "retry_count", "created_at")}),
+        (None, {"fields": ("id", "job_link", "poster_link", "failure_type", "retry_count", "created")}),
         ("Person", {"fields": ("user_identifier", "username")}),
         ("Error", {"fields": ("error_message", "error_details_json")}),
         ("Template (raw HTML, shown as text)", {"fields": ("html_template_source",)}),
