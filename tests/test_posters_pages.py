@@ -496,3 +496,18 @@ def test_bench_pages_answer_on_demo_data(client_for, settings):
                 assert client.get(page.baseline(samples)).status_code == 200, page.name
     finally:
         clear_url_caches()
+
+
+def test_hostile_poster_urls_are_never_markup_nor_widen_the_policy(viewer):
+    job = BatchJobFactory()
+    GeneratedPosterFactory(job=job, username="js", poster_url="javascript:alert(1)")
+    GeneratedPosterFactory(job=job, username="quote", poster_url='https://evil.example/x.png" onerror="alert(1)')
+    GeneratedPosterFactory(job=job, username="policy", poster_url="https://a.example; script-src *@b.example/x.png")
+    GeneratedPosterFactory(job=job, username="creds", poster_url="https://user:pw@img.example:8443/x.png")
+    response = viewer.get(change(job))
+    page = response.content.decode()
+    assert 'href="javascript:' not in page and 'src="javascript:' not in page
+    assert 'onerror="alert(1)' not in page and "&quot; onerror=&quot;alert(1)" in page
+    img_src = next(p for p in response.headers["Content-Security-Policy"].split(";") if "img-src" in p)
+    assert "script-src" not in img_src and "*" not in img_src and "pw@" not in img_src
+    assert "https://img.example:8443" in img_src and "https://evil.example" in img_src

@@ -7,6 +7,7 @@ detail section; every value is escaped, none is ever markup.
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import urlsplit
 
 from django.template.loader import render_to_string
@@ -19,6 +20,7 @@ from backoffice.templatetags.backoffice_format import humanize_duration
 from monitoring.posters import queries
 from monitoring.posters.models import FAILURE_TYPES
 
+HOST = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?")  # a host name a CSP source may hold
 LOG_TONES = {"DEBUG": "neutral", "INFO": "run", "WARNING": "warn", "ERROR": "bad", "CRITICAL": "bad"}
 
 
@@ -149,10 +151,15 @@ def image_origins(obj) -> set[str]:
     urls = [p.poster_url for p in posters] if posters is not None else [getattr(obj, "poster_url", None)]
     origins = set()
     for url in urls:
-        if isinstance(url, str) and url.startswith("https://"):
-            parts = urlsplit(url)
-            if parts.hostname and "'" not in parts.netloc and ";" not in parts.netloc and " " not in parts.netloc:
-                origins.add(f"https://{parts.netloc}")
+        if not (isinstance(url, str) and url.startswith("https://")):
+            continue
+        parts = urlsplit(url)
+        try:
+            port = parts.port
+        except ValueError:
+            continue
+        if parts.hostname and HOST.fullmatch(parts.hostname):
+            origins.add(f"https://{parts.hostname}" + (f":{port}" if port else ""))
     return origins
 
 
