@@ -6,6 +6,7 @@ filters, full rows (payloads included), no select_related. Mounted only while be
 
 from django.contrib import admin
 
+from monitoring.posters.models import BatchJob, GeneratedPoster
 from monitoring.wrapped.models import AppJob, AppUser, DeviceEmail, WrappedRun
 
 stock_site = admin.AdminSite(name="stock")
@@ -47,3 +48,21 @@ stock_site.register(WrappedRun, StockRunAdmin)
 stock_site.register(AppJob, StockJobAdmin)
 stock_site.register(AppUser, StockUserAdmin)
 stock_site.register(DeviceEmail, StockDeviceAdmin)
+
+
+class StockBatchJobAdmin(StockAdmin):
+    list_display = ["job_id", "campaign_name", "status", "total_items", "success_count", "failure_count", "created_at"]
+    list_filter = ["status", "model", "created_at"]
+    search_fields = ["job_id"]
+    ordering = ["-created_at"]
+
+
+class StockPosterAdmin(StockAdmin):
+    list_display = ["id", "job", "username", "display_name", "status", "processing_time_ms", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["username", "job__job_id"]
+    ordering = ["-created_at"]
+
+
+stock_site.register(BatchJob, StockBatchJobAdmin)
+stock_site.register(GeneratedPoster, StockPosterAdmin)

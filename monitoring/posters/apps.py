@@ -22,6 +22,8 @@ RECOMMENDED_INDEXES = [
     ("generated_posters", "USING gin (metadata)", "bo_generated_posters_metadata"),
     ("poster_failure_details", "poster_id", "bo_poster_failure_details_poster_id"),
     ("poster_failure_details", "created_at DESC", "bo_poster_failure_details_created_at"),
+    # The batch jobs list filtered by status keeps its newest-first order without a sort.
+    ("batch_jobs", "status, created_at DESC", "bo_batch_jobs_status_created_at"),
 ]
 
 
@@ -46,5 +48,6 @@ class PostersConfig(SourceAppConfig):
     dashboard = "dashboard"
     find = "find"
     timeline = "timeline"
+    bench = "bench"
     demo_data = "demo_data"
     fake_service = "fake_service"

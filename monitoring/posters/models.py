@@ -18,6 +18,17 @@ class JobStatus(models.TextChoices):
     CANCELLED = "cancelled"
 
 
+class PosterModel(models.TextChoices):
+    """batch_jobs.model: a plain varchar; the service writes "flash" or "pro" (seed 001)."""
+
+    FLASH = "flash"
+    PRO = "pro"
+
+
+# poster_failure_details.failure_type: seed 001's three, and render_error (template rendering).
+FAILURE_TYPES = ("api_error", "timeout", "validation_error", "render_error")
+
+
 class LogLevel(models.TextChoices):
     """PostgreSQL enum log_level."""
 
