@@ -75,8 +75,7 @@ class XTrackAdmin(SourceModelAdmin):
 
     def search_help(self, folded: set[str]) -> str:
         def name(field: str) -> str:
-            label = str(self.model._meta.get_field(field.split("__")[0]).verbose_name)
-            return "owner email" if field == "user__email" else label
+            return {"user_id": "owner id", "user__email": "owner email"}.get(field, field)
 
         parts = [f"{name(f)} (any case)" if f in folded else f"exact {name(f)}" for f in self.identifier_fields]
         missing = sorted({index for f, index in self.case_insensitive.items() if f not in folded})

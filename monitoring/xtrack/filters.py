@@ -12,9 +12,10 @@ class FailingFilter(admin.SimpleListFilter):
 
     title = "last run failed"
     parameter_name = "failing"
+    template = "xtrack/help_filter.html"
     help = (
-        "Jobs whose latest execution failed, among executions created in the window "
-        "(read through ix_job_executions_created_at); a job that has not run in the window is not listed."
+        "The latest execution failed. Only executions created in the window are read (through the "
+        "service's ix_job_executions_created_at index), so a job that has not run in it is not listed."
     )
 
     def lookups(self, request, model_admin):
