@@ -350,6 +350,18 @@ def test_hot_indexes_exist_in_schema_and_recommended_ones_do_not(db):  # db: run
     assert [name for _t, _c, name, *_pages in RECOMMENDED_INDEXES if name in names] == []
 
 
+def test_check_sources_suggests_the_xtrack_indexes(db):
+    from backoffice.health import check_source
+
+    suggestions = "\n".join(check_source("xtrack").index_suggestions)
+    for statement in (
+        "bo_jobs_lower_x_username ON jobs (lower(x_username));",
+        "bo_users_lower_email ON users (lower(email));",
+        "bo_job_executions_job_id_id ON job_executions (job_id, id DESC);",
+    ):
+        assert f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {statement}" in suggestions
+
+
 # -- the jobs list: owner, topics, last status, success rate, the failing filter -----------------
 
 
