@@ -549,7 +549,10 @@ def test_search_with_lower_index_matches_any_case(client_for, job_rows, lower_in
     assert "x_username (any case)" in html and "owner email (any case)" in html
     assert "bo_jobs_lower_x_username" not in html
     assert change(job_rows["steady"]) in _found(support, Job, "@Steady_X")
-    by_owner = _found(support, Job, "PRIYA.customer@EXAMPLE.com")
+    with CaptureQueriesContext(connections["xtrack"]) as ctx:
+        by_owner = _found(support, Job, "PRIYA.customer@EXAMPLE.com")
+    page_sql = next(q["sql"] for q in ctx.captured_queries if "LIMIT" in q["sql"] and 'FROM "jobs"' in q["sql"])
+    assert '"jobs"."user_id" IN (' in page_sql and "LOWER(" not in page_sql  # the owner found first, by key
     assert change(job_rows["steady"]) in by_owner and change(job_rows["failing"]) in by_owner
     assert change(job_rows["owner"]) in _found(support, User, "PRIYA.customer@EXAMPLE.com")
     assert change(job_rows["steady"]) in _found(support, Job, str(job_rows["steady"].pk))  # ids still exact
@@ -562,8 +565,10 @@ def test_searches_and_figures_read_through_the_indexes(db, lower_indexes):
 
     from monitoring.xtrack import queries
 
-    assert "bo_jobs_lower_x_username" in _plan(Job.objects.filter(Q(Exact(Lower("x_username"), "naval"))))
-    assert "bo_users_lower_email" in _plan(User.objects.filter(Q(Exact(Lower("email"), "a@b.co"))))
+    assert "bo_jobs_lower_x_username" in _plan(Job.objects.filter(Q(Exact(Lower("x_username"), "naval"))).order_by())
+    assert "bo_users_lower_email" in _plan(User.objects.filter(Q(Exact(Lower("email"), "a@b.co"))).order_by())
+    failing = Job.objects.filter(id__in=queries.failing_job_ids(queries.FAILING_WINDOWS["24h"])).order_by()
+    assert "ix_job_executions_created_at" in _plan(failing)
     with connections["xtrack"].cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN " + queries.EXECUTION_STATS_SQL, {"ids": [1, 2], "runs": queries.STATS_RUNS})

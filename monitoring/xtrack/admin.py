@@ -28,7 +28,7 @@ from monitoring.xtrack.models import (
     User,
     VerificationCode,
 )
-from monitoring.xtrack.search import case_insensitive_q, folded_fields
+from monitoring.xtrack.search import folded_fields, search_q
 
 # Columns shared by lists and related tables: a link or a badge looks the same everywhere.
 STATUS = Badge("status")
@@ -56,12 +56,10 @@ class XTrackAdmin(SourceModelAdmin):
     case_insensitive: dict[str, str] = {}
 
     def get_search_results(self, request, queryset, search_term):
-        folded = folded_fields(self.case_insensitive)
         term = search_term.strip()
-        if not folded or not term:
-            return super().get_search_results(request, queryset, search_term)
-        exact = {f: kind for f, kind in self.identifier_fields.items() if f not in folded}
-        match = case_insensitive_q(exact, {f: self.identifier_fields[f] for f in folded}, term)
+        if not term:
+            return queryset, False
+        match = search_q(self.model, self.identifier_fields, folded_fields(self.case_insensitive), term)
         if match is None:
             messages.warning(request, f"“{term[:80]}” is not an identifier this list can search; showing nothing.")
             return queryset.none(), False
