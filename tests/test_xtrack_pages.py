@@ -513,11 +513,15 @@ def test_topics_of_every_shape(viewer):
 
 def test_search_without_lower_index_is_exact_and_says_so(client_for, job_rows):
     support = client_for("support")
-    html = _found(support, Job, "STEADY_X")
-    assert change(job_rows["steady"]) not in html
-    assert "exact x_username" in html and "bo_jobs_lower_x_username" in html
-    assert change(job_rows["steady"]) in _found(support, Job, "steady_x")
+    mixed = JobFactory(x_username="Mixed_Case_X")
+    assert change(mixed) in _found(support, Job, "Mixed_Case_X")
+    html = _found(support, Job, "MIXED_case_x")
+    assert change(mixed) not in html
+    assert "x_username (as typed or lower-case)" in html and "bo_jobs_lower_x_username" in html
+    assert change(job_rows["steady"]) in _found(support, Job, "STEADY_X")  # its lower-case form is stored
     assert change(job_rows["owner"]) not in _found(support, User, "PRIYA.customer@example.com")
+    find = support.get(reverse("admin:find"), {"q": "@MIXED_case_x"}).content.decode()
+    assert change(mixed) not in find
 
 
 @pytest.fixture(scope="module")
@@ -544,11 +548,12 @@ def _plan(queryset) -> str:
 
 def test_search_with_lower_index_matches_any_case(client_for, job_rows, lower_indexes):
     support = client_for("support")
-    html = _found(support, Job, "STEADY_X")
-    assert change(job_rows["steady"]) in html and change(job_rows["failing"]) not in html
+    mixed = JobFactory(x_username="Mixed_Case_X")
+    html = _found(support, Job, "MIXED_case_x")
+    assert change(mixed) in html and change(job_rows["failing"]) not in html
     assert "x_username (any case)" in html and "owner email (any case)" in html
     assert "bo_jobs_lower_x_username" not in html
-    assert change(job_rows["steady"]) in _found(support, Job, "@Steady_X")
+    assert change(mixed) in _found(support, Job, "@mixed_case_X")
     with CaptureQueriesContext(connections["xtrack"]) as ctx:
         by_owner = _found(support, Job, "PRIYA.customer@EXAMPLE.com")
     page_sql = next(q["sql"] for q in ctx.captured_queries if "LIMIT" in q["sql"] and 'FROM "jobs"' in q["sql"])
@@ -556,6 +561,11 @@ def test_search_with_lower_index_matches_any_case(client_for, job_rows, lower_in
     assert change(job_rows["steady"]) in by_owner and change(job_rows["failing"]) in by_owner
     assert change(job_rows["owner"]) in _found(support, User, "PRIYA.customer@EXAMPLE.com")
     assert change(job_rows["steady"]) in _found(support, Job, str(job_rows["steady"].pk))  # ids still exact
+    # Find anything folds the case the same way
+    find = support.get(reverse("admin:find"), {"q": "@MIXED_case_x"}).content.decode()
+    assert change(mixed) in find and "any case with bo_jobs_lower_x_username" in find
+    find = support.get(reverse("admin:find"), {"q": "PRIYA.customer@EXAMPLE.com"}).content.decode()
+    assert change(job_rows["owner"]) in find
 
 
 def test_searches_and_figures_read_through_the_indexes(db, lower_indexes):

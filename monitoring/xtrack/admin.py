@@ -59,7 +59,8 @@ class XTrackAdmin(SourceModelAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        match = search_q(self.model, self.identifier_fields, folded_fields(self.case_insensitive), term)
+        folded = folded_fields(self.case_insensitive)
+        match = search_q(self.model, self.identifier_fields, self.case_insensitive, folded, term)
         if match is None:
             messages.warning(request, f"“{term[:80]}” is not an identifier this list can search; showing nothing.")
             return queryset.none(), False
@@ -75,11 +76,17 @@ class XTrackAdmin(SourceModelAdmin):
         def name(field: str) -> str:
             return {"user_id": "owner id", "user__email": "owner email"}.get(field, field)
 
-        parts = [f"{name(f)} (any case)" if f in folded else f"exact {name(f)}" for f in self.identifier_fields]
+        def how(field: str) -> str:
+            if field in folded:
+                return f"{name(field)} (any case)"
+            if field in self.case_insensitive:
+                return f"{name(field)} (as typed or lower-case)"
+            return f"exact {name(field)}"
+
+        parts = [how(f) for f in self.identifier_fields]
         missing = sorted({index for f, index in self.case_insensitive.items() if f not in folded})
         note = (
-            f" The match is exact (an email: as typed or lower-case) until the source has {', '.join(missing)}"
-            " (manage.py check_sources prints it)."
+            f" The match is exact until the source has {', '.join(missing)} (manage.py check_sources prints it)."
             if missing
             else ""
         )

@@ -34,9 +34,10 @@ def folded_fields(case_insensitive: dict[str, str]) -> set[str]:
     return {field for field, index in case_insensitive.items() if index in present}
 
 
-def search_q(model, identifier_fields: dict[str, str], folded: set[str], term: str) -> Q | None:
+def search_q(model, identifier_fields: dict[str, str], case_insensitive, folded: set[str], term: str) -> Q | None:
     """A Q matching `term` on every field it could be (None when it fits none): `folded` fields as
-    lower(field) = lower(term), the others as backoffice.search does. An X username is matched
+    lower(field) = lower(term); the other `case_insensitive` ones as typed or lower-case (two exact
+    values, the plain index); the rest as backoffice.search does. An X username is matched
     without its leading @, and only when the term could be one."""
     kinds = classify(term)
     clauses = []
@@ -53,6 +54,8 @@ def search_q(model, identifier_fields: dict[str, str], folded: set[str], term: s
         def match(name: str, field=field, kind=kind, value=value) -> Q | None:
             if field in folded:
                 return Q(Exact(Lower(name), value.lower()))
+            if field in case_insensitive:
+                return Q(**{f"{name}__in": sorted({value, value.lower()})})
             return identifier_q({name: kind}, value)
 
         if column:
