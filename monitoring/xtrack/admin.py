@@ -50,8 +50,8 @@ SUMMARY_COLUMNS = [
 
 class XTrackAdmin(SourceModelAdmin):
     """Search: `case_insensitive` fields ({field: index}) match as lower(field) = lower(q) when the
-    source has that index (checked at request time, cached); otherwise as typed (or lower-case for
-    an email), through the plain index."""
+    source has that index (checked at request time, cached); otherwise as typed or lower-case,
+    through the plain index."""
 
     case_insensitive: dict[str, str] = {}
 
@@ -62,7 +62,10 @@ class XTrackAdmin(SourceModelAdmin):
         folded = folded_fields(self.case_insensitive)
         match = search_q(self.model, self.identifier_fields, self.case_insensitive, folded, term)
         if match is None:
-            messages.warning(request, f"“{term[:80]}” is not an identifier this list can search; showing nothing.")
+            messages.warning(
+                request,
+                f"“{term[:80]}” is not an identifier this list can search ({self.identifier_help()}); showing nothing.",
+            )
             return queryset.none(), False
         return queryset.filter(match), False
 
