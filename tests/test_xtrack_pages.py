@@ -578,7 +578,7 @@ def test_searches_and_figures_read_through_the_indexes(db, lower_indexes):
     assert "bo_jobs_lower_x_username" in _plan(Job.objects.filter(Q(Exact(Lower("x_username"), "naval"))).order_by())
     assert "bo_users_lower_email" in _plan(User.objects.filter(Q(Exact(Lower("email"), "a@b.co"))).order_by())
     failing = Job.objects.filter(id__in=queries.failing_job_ids(queries.FAILING_WINDOWS["24h"])).order_by()
-    assert "ix_job_executions_created_at" in _plan(failing)
+    assert "Seq Scan" not in _plan(failing)  # the window is read through an index (which one: the planner's call)
     with connections["xtrack"].cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN " + queries.EXECUTION_STATS_SQL, {"ids": [1, 2], "runs": queries.STATS_RUNS})
