@@ -29,6 +29,28 @@ RECOMMENDED_INDEXES = [
     ("summaries", "created_at DESC, id DESC", "bo_summaries_created_at_id"),
     ("notification_targets", "user_id", "bo_notification_targets_user_id"),
     ("verification_codes", "email", "bo_verification_codes_email"),
+    # A job's last executions read exactly (the jobs list's last status and success rate, the job
+    # page's history); ix_job_executions_job_id alone reads all of a job's executions and sorts.
+    (
+        "job_executions",
+        "job_id, id DESC",
+        "bo_job_executions_job_id_id",
+        "the jobs list (last status, success rate) and the job page (executions)",
+    ),
+    ("job_executions", "status, id DESC", "bo_job_executions_status_id", "the executions list's status filter"),
+    # Case-insensitive search: without them the searches match exactly (and say so).
+    (
+        "jobs",
+        "lower(x_username)",
+        "bo_jobs_lower_x_username",
+        "the jobs search by x_username, in any case (else exact)",
+    ),
+    (
+        "users",
+        "lower(email)",
+        "bo_users_lower_email",
+        "the users and jobs searches by email, in any case (else as typed or lower-case)",
+    ),
 ]
 
 

@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
+
 from backoffice.find import Finder, Hit, admin_url
 from backoffice.search import EMAIL, INT, TEXT
 from monitoring.xtrack.models import Job, User
+from monitoring.xtrack.search import folded_fields
+
+
+def _match(field: str, index: str, value: str) -> Q:
+    """Any case where the source has the lower() index, else as typed or lower-case."""
+    if folded_fields({field: index}):
+        return Q(Exact(Lower(field), value.lower()))
+    return Q(**{f"{field}__in": sorted({value, value.lower()})})
 
 
 def users_by_email(term: str) -> list[Hit]:
-    users = User.objects.filter(email__in=sorted({term, term.lower()})).only("id", "email", "status", "created_at")
+    users = User.objects.filter(_match("email", "bo_users_lower_email", term)).only(
+        "id", "email", "status", "created_at"
+    )
     return [Hit(u.email, admin_url(User, u.pk), u.status, u.created_at, f"user {u.pk}", personal=True) for u in users]
 
 
 def jobs_by_username(term: str) -> list[Hit]:
-    names = sorted({term.lstrip("@"), term.lstrip("@").lower()})
     jobs = (
-        Job.objects.filter(x_username__in=names)
+        Job.objects.filter(_match("x_username", "bo_jobs_lower_x_username", term.lstrip("@")))
         .only("id", "x_username", "status", "frequency", "last_run", "is_active")
         .order_by("-id")
     )
@@ -39,12 +52,18 @@ def by_number(term: str) -> list[Hit]:
 
 
 FINDERS = [
-    Finder("xtrack", "Users", frozenset({EMAIL}), "email (as typed or lower-case)", users_by_email),
+    Finder(
+        "xtrack",
+        "Users",
+        frozenset({EMAIL}),
+        "email (any case with bo_users_lower_email, else as typed or lower-case)",
+        users_by_email,
+    ),
     Finder(
         "xtrack",
         "Jobs by X username",
         frozenset({TEXT}),
-        "X username (as typed or lower-case, without @)",
+        "X username, without @ (any case with bo_jobs_lower_x_username, else as typed or lower-case)",
         jobs_by_username,
     ),
     Finder("xtrack", "Rows by id", frozenset({INT}), "exact user or job id", by_number),

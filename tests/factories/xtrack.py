@@ -87,7 +87,7 @@ class JobFactory(XTrackFactory):
     frequency = "daily"
     topics = factory.LazyFunction(lambda: ["ai", "startups"])
     language = "en"
-    email = factory.SelfAttribute("user.email")
+    email = factory.LazyAttribute(lambda o: o.user.email if o.user else None)
     is_active = True
     status = JobStatus.ACTIVE
     notification_target = None
