@@ -52,7 +52,30 @@ RECOMMENDED_INDEXES: list[tuple[str, str, str]] = [
     ("distributions", "post_id_on_platform", "bo_distributions_post_id"),
     ("trending_topics", "detected_at, id", "bo_trending_topics_detected"),
     ("activity_log", 'account_id, "timestamp" DESC', "bo_activity_log_account_time"),
+    # The accounts list filtered on shadowbanned (or not), in its (platform, username) order:
+    # without it the list walks the unique key and throws away every other account.
+    ("accounts", "is_shadowbanned, platform, username", "bo_accounts_shadowbanned"),
+    # A state group (warming / active / problem): read only that group's accounts.
+    ("accounts", "current_state, platform, username", "bo_accounts_state"),
+    # System events: unresolved first, then newest first (the resolved and "all" views too).
+    ("system_events", 'resolved, "timestamp" DESC, id DESC', "bo_events_resolved_time"),
 ]
+
+
+# The account state machine in three groups (the dashboard's counts and the accounts filter).
+STATE_GROUPS: dict[str, tuple[str, ...]] = {
+    "warming": ("created", "warming_p1", "warming_p2", "warming_p3"),
+    "active": ("active", "resting", "cooldown"),
+    "problem": ("flagged", "restricted", "suspended", "banned", "shadowbanned"),
+}
+
+# The scheduler's "who needs warming next": idx_accounts_needs_warming's exact predicate and order.
+NEEDS_WARMING_STATES = ("created", "warming_p1", "warming_p2", "warming_p3", "active")
+NEEDS_WARMING_PLATFORMS = ("tiktok", "instagram")
+
+# A device calls for attention under these (the dashboard and the devices list agree).
+LOW_BATTERY = 20  # percent
+LOW_STORAGE_GB = 5
 
 
 class Platform(models.TextChoices):
