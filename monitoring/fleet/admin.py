@@ -9,24 +9,25 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
-from django.db.models import F
-from django.template.loader import render_to_string
-from django.utils.html import format_html
 
-from backoffice import charts
 from backoffice.admin_base import SourceModelAdmin
-from backoffice.changelist import SourceChangeList
-from backoffice.columns import EMPTY, Badge, Column, Excerpt, Json, Link, Plain, Related, Source, When
-from backoffice.filters import DefaultChoiceFilter
+from backoffice.columns import Badge, Excerpt, Json, Link, Plain, Related, Source, When
 from monitoring.fleet import queries
+from monitoring.fleet.columns import EventTimeline, HashtagList, Label, Low, MetricsChart, Number, YesNo
+from monitoring.fleet.filters import (
+    AccountChangeList,
+    DeletedFilter,
+    DeviceAttentionFilter,
+    DeviceChangeList,
+    NeedsWarmingFilter,
+    ShadowbannedFilter,
+    StateFilter,
+    UnresolvedFilter,
+)
 from monitoring.fleet.models import (
     LOW_BATTERY,
     LOW_STORAGE_GB,
-    NEEDS_WARMING_PLATFORMS,
-    NEEDS_WARMING_STATES,
-    STATE_GROUPS,
     Account,
-    AccountState,
     Content,
     ContentAsset,
     ContentFlag,
@@ -39,106 +40,6 @@ from monitoring.fleet.models import (
     TrendingTopic,
     WarmingProgress,
 )
-
-# -- columns of this source ----------------------------------------------------------------------
-
-
-class YesNo(Column):
-    def render(self, value, obj):
-        return "yes" if value else "no"
-
-
-class Number(Column):
-    """A numeric value with a fixed number of decimals."""
-
-    def __init__(self, field: str, digits: int = 2, **kwargs):
-        super().__init__(field, **kwargs)
-        self.digits = digits
-
-    def render(self, value, obj):
-        return f"{value:.{self.digits}f}"
-
-
-class Low(Column):
-    """A level (battery %, free GB) called out as a red badge when under its threshold."""
-
-    def __init__(self, field: str, threshold, unit: str, **kwargs):
-        super().__init__(field, **kwargs)
-        self.threshold, self.unit = threshold, unit
-
-    def render(self, value, obj):
-        text = f"{value:g} {self.unit}" if isinstance(value, float) else f"{value} {self.unit}"
-        if value < self.threshold:
-            return format_html(
-                '<span class="badge badge-bad" title="under {} {}">{} · low</span>', self.threshold, self.unit, text
-            )
-        return text
-
-
-class Label(Column):
-    """The row's own name (its __str__), e.g. r/subreddit."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("ordering", False)
-        super().__init__("pk", **kwargs)
-
-    def render(self, value, obj):
-        return str(obj)
-
-
-class EventTimeline(Related):
-    """A device's or an account's latest events, read only through its recommended index."""
-
-    def __init__(self, column: str):
-        self.key_column = column
-        super().__init__(
-            lambda obj: [],
-            [
-                ("#", Link("pk", "fleet.systemevent")),
-                ("when", When("timestamp")),
-                ("severity", SEVERITY),
-                ("category", "category"),
-                ("type", "event_type"),
-                ("message", Excerpt("message", length=120)),
-                ("resolved", YesNo("resolved")),
-            ],
-            description="events",
-            note=f"Latest {queries.EVENTS_LIMIT}, newest first.",
-            empty="No events.",
-        )
-
-    def __call__(self, obj):
-        rows, missing = queries.event_timeline(self.key_column, obj.pk)
-        if missing:
-            return format_html(
-                '<p class="empty-state">Not shown: the fleet database has no index {} yet, and reading the events '
-                "without it would scan all of them. Source health suggests it.</p>",
-                missing,
-            )
-        return Related(lambda _obj: rows, self.columns, note=self.note, empty=self.empty)(obj)
-
-
-class MetricsChart(Column):
-    """Views and likes, and engagement, of a distribution over time (two small charts)."""
-
-    def __init__(self, **kwargs):
-        super().__init__("pk", ordering=False, **kwargs)
-
-    def __call__(self, obj):
-        series = queries.distribution_metrics(obj.pk)
-        if not series.labels:
-            return format_html('<p class="empty-state">{}</p>', "No metrics yet.")
-        counts = charts.chart(
-            "line",
-            series.labels,
-            [{"label": "views", "values": series.views}, {"label": "likes", "values": series.likes}],
-        )
-        rate = charts.chart("line", series.labels, [{"label": "engagement %", "values": series.engagement}])
-        rows = zip(series.labels, series.views, series.likes, series.engagement, strict=True)
-        return render_to_string(
-            "fleet/distribution_metrics.html", {"counts": counts, "rate": rate, "rows": rows, "source": series.source}
-        )
-
 
 STATUS = Badge("status")
 SEVERITY = Badge("severity")
@@ -154,135 +55,6 @@ class FleetAdmin(SourceModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return flatten_fieldsets(self.get_fieldsets(request, obj))
-
-
-# -- filters ---------------------------------------------------------------------------------------
-
-
-class DeletedFilter(DefaultChoiceFilter):
-    title = "deleted"
-    parameter_name = "deleted"
-    default = "no"
-
-    def lookups(self, request, model_admin):
-        return [("no", "Not deleted"), ("yes", "Deleted"), ("all", "All")]
-
-    def queryset(self, request, queryset):
-        value = self.effective(request)
-        if value == "no":
-            return queryset.filter(deleted_at__isnull=True)
-        if value == "yes":
-            return queryset.filter(deleted_at__isnull=False)
-        return queryset
-
-
-class StateFilter(admin.SimpleListFilter):
-    """The state machine's groups first, then each state."""
-
-    title = "state"
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        groups = [(group, f"{group.capitalize()}: {', '.join(states)}") for group, states in STATE_GROUPS.items()]
-        return groups + [(state, f"· {label}") for state, label in AccountState.choices]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value in STATE_GROUPS:
-            return queryset.filter(current_state__in=STATE_GROUPS[value])
-        if value:
-            return queryset.filter(current_state=value)
-        return queryset
-
-
-class ShadowbannedFilter(admin.SimpleListFilter):
-    """Through bo_accounts_shadowbanned (is_shadowbanned, platform, username): the list's order."""
-
-    title = "shadowbanned"
-    parameter_name = "shadowbanned"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Yes"), ("no", "No")]
-
-    def queryset(self, request, queryset):
-        if self.value() in ("yes", "no"):
-            return queryset.filter(is_shadowbanned=self.value() == "yes")
-        return queryset
-
-
-class NeedsWarmingFilter(admin.SimpleListFilter):
-    """The scheduler's queue: idx_accounts_needs_warming's predicate, in its order (AccountChangeList)."""
-
-    title = "scheduler"
-    parameter_name = "view"
-
-    def lookups(self, request, model_admin):
-        return [("needs_warming", "Needs warming (next first)")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "needs_warming":
-            return queryset.filter(
-                current_state__in=NEEDS_WARMING_STATES,
-                platform__in=NEEDS_WARMING_PLATFORMS,
-                deleted_at__isnull=True,
-            )
-        return queryset
-
-
-class AccountChangeList(SourceChangeList):
-    def get_ordering(self, request, queryset):
-        # Exactly the index's order (no tie-breaker: it would add a sort over all never-warmed rows).
-        if self.params.get(NeedsWarmingFilter.parameter_name) == "needs_warming" and not self.params.get("o"):
-            return [F("last_warmed_at").asc(nulls_first=True)]
-        return super().get_ordering(request, queryset)
-
-
-class DeviceAttentionFilter(admin.SimpleListFilter):
-    title = "needs attention"
-    parameter_name = "attention"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("low_battery", f"Battery under {LOW_BATTERY} %"),
-            ("low_storage", f"Storage under {LOW_STORAGE_GB} GB"),
-            ("disconnected", "Disconnected"),
-        ]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == "low_battery":
-            return queryset.filter(battery_level__lt=LOW_BATTERY)
-        if value == "low_storage":
-            return queryset.filter(storage_free_gb__lt=LOW_STORAGE_GB)
-        if value == "disconnected":
-            return queryset.filter(status="disconnected")
-        return queryset
-
-
-class DeviceChangeList(SourceChangeList):
-    def get_results(self, request):
-        super().get_results(request)
-        rows = list(self.result_list)  # evaluated once; the template reads the same rows
-        counts = queries.live_accounts_by_device([d.pk for d in rows])
-        for device in rows:
-            device.live_accounts = counts.get(device.pk, 0)
-
-
-class UnresolvedFilter(DefaultChoiceFilter):
-    title = "resolution"
-    parameter_name = "state"
-    default = "open"
-
-    def lookups(self, request, model_admin):
-        return [("open", "Unresolved"), ("resolved", "Resolved"), ("all", "All")]
-
-    def queryset(self, request, queryset):
-        value = self.effective(request)
-        if value == "open":
-            return queryset.filter(resolved=False)
-        if value == "resolved":
-            return queryset.filter(resolved=True)
-        return queryset
 
 
 # -- small tables ------------------------------------------------------------------------------
@@ -768,11 +540,6 @@ class ContentFlagAdmin(FleetAdmin):
         (None, {"fields": ("id", "content_link", "distribution_link", "flag_type", "platform", "detail_text")}),
         ("Resolution", {"fields": ("resolved", "flagged_at", "resolved_at")}),
     )
-
-
-class HashtagList(Column):
-    def render(self, value, obj):
-        return " ".join(f"#{tag}" for tag in value) or EMPTY
 
 
 @admin.register(Distribution)
