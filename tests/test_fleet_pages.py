@@ -685,3 +685,24 @@ def test_distribution_without_snapshots_says_so(client_for, null_world):
     html = client_for("viewer").get(change(models.Distribution, null_world[models.Distribution].pk)).content.decode()
     assert "No metrics yet." in html and "No snapshots yet." in html
     assert "data-chart=" not in html
+
+
+def test_dashboard_numbers_link_to_the_lists_behind_them(client_for):
+    import re
+
+    from django.urls import reverse
+
+    from tests.test_dashboard import panel_html
+
+    f.AccountFactory(username="dash.banned", current_state="banned")
+    f.AccountFactory(username="dash.warming", current_state="warming_p1")
+    f.DeviceFactory(name="iPhone-flat", battery_level=5)
+    client = client_for("viewer")
+    panel = panel_html(client.get(reverse("admin:index")).content.decode(), "fleet", "fleet")
+    links = [href.replace("&amp;", "&") for href in re.findall(r'<a href="([^"]+)">', panel)]
+    problem = next(href for href in links if href.endswith("?state=problem"))
+    html = client.get(problem).content.decode()
+    assert ">dash.banned<" in html and ">dash.warming<" not in html
+    low = next(href for href in links if href.endswith("?attention=low_battery"))
+    html = client.get(low).content.decode()
+    assert "iPhone-flat" in html and "5 % · low" in html
