@@ -706,3 +706,21 @@ def test_dashboard_numbers_link_to_the_lists_behind_them(client_for):
     low = next(href for href in links if href.endswith("?attention=low_battery"))
     html = client.get(low).content.decode()
     assert "iPhone-flat" in html and "5 % · low" in html
+
+
+def test_wrong_typed_json_and_odd_values_render_as_text(client_for):
+    event = f.SystemEventFactory(context=["not", "an", "object"], message="x" * 500, severity="unheard-of")
+    warming = f.WarmingProgressFactory(metrics_json="just a string")
+    asset = f.ContentAssetFactory(metadata_json=12)
+    f.DeviceFactory(battery_level=0, storage_free_gb=Decimal("0.00"), name="<b>iPhone</b>")
+    client = client_for("admin")
+    html = client.get(change(models.SystemEvent, event.pk)).content.decode()
+    assert "&quot;not&quot;" in html or '"not"' in html
+    assert "badge-neutral" in html  # an unknown severity stays neutral
+    html = client.get(changelist(models.SystemEvent)).content.decode()
+    assert ">" + "x" * 99 + "…</span>" in html  # cut on the list, the whole text on hover
+    assert "just a string" in client.get(change(models.WarmingProgress, warming.pk)).content.decode()
+    assert client.get(change(models.ContentAsset, asset.pk)).status_code == 200
+    html = client.get(changelist(models.Device)).content.decode()
+    row = _row_of(html, "&lt;b&gt;iPhone&lt;/b&gt;")
+    assert "0 % · low" in row and "0.00 GB · low" in row and "<b>iPhone</b>" not in html
