@@ -753,3 +753,15 @@ def test_filtered_views_make_the_same_queries_at_any_page_size(client_for, gener
         assert result_rows(response.content.decode()) > 0, params
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1] <= 4, counts
+
+
+def test_health_knows_the_needs_warming_index_and_suggests_the_recommended_ones():
+    from backoffice.health import check_source
+
+    report = check_source("fleet")
+    text = " ".join(f.message for f in report.findings)
+    assert "idx_accounts_needs_warming" not in text  # present: not reported gone
+    suggestions = "\n".join(report.index_suggestions)
+    for name in ("bo_events_device", "bo_events_account", "bo_accounts_shadowbanned", "bo_events_resolved_time"):
+        assert name in suggestions
+    assert "idx_accounts_needs_warming" not in suggestions

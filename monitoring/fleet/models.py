@@ -24,6 +24,13 @@ HOT_INDEXES: list[tuple[str, str, str]] = [
     ("niches", "slug", "niches_slug_key"),
     ("system_events", "id", "system_events_pkey"),
     ("system_events", 'severity, "timestamp" DESC', "idx_events_unresolved"),
+    # The accounts "needs warming" view (partial: written whole so a suggestion recreates it as it was).
+    (
+        "accounts",
+        "USING btree (last_warmed_at NULLS FIRST) WHERE current_state IN ('created', 'warming_p1', 'warming_p2', "
+        "'warming_p3', 'active') AND platform IN ('tiktok', 'instagram') AND deleted_at IS NULL",
+        "idx_accounts_needs_warming",
+    ),
     ("warming_progress", "account_id, phase, day_in_phase", "warming_progress_account_id_phase_day_in_phase_key"),
     ("niche_subreddit_map", "niche_id, subreddit_name", "niche_subreddit_map_pkey"),
     ("metric_snapshots", "distribution_id, time DESC", "idx_metrics_distribution_time"),
