@@ -70,6 +70,12 @@ def test_device_and_account_pages_show_their_event_timelines(client_for):
         assert '"context"' not in events_sql[0]
 
 
+def _bulk(statement: str, table: str) -> None:
+    """Enough rows, analysed, that the planner's choice does not hang on a handful of rows."""
+    seeding.execute("fleet", statement)
+    seeding.execute("fleet", f"ANALYZE {table}")
+
+
 def _plan(sql: str) -> str:
     with seeding.connect("fleet") as conn:
         conn.execute("SET enable_seqscan = off")
@@ -80,6 +86,10 @@ def _plan(sql: str) -> str:
 def test_shadowbanned_list_reads_its_index_in_the_list_order(client_for):
     f.AccountFactory(username="sb.yes", is_shadowbanned=True)
     f.AccountFactory(username="sb.no")
+    _bulk(
+        "INSERT INTO accounts (platform, username) SELECT 'tiktok', 'bulk.' || g FROM generate_series(1, 3000) g",
+        "accounts",
+    )
     with CaptureQueriesContext(connections["fleet"]) as ctx:
         html = client_for("viewer").get(changelist(models.Account), {"shadowbanned": "yes"}).content.decode()
     assert ">sb.yes<" in html and ">sb.no<" not in html
@@ -91,6 +101,12 @@ def test_shadowbanned_list_reads_its_index_in_the_list_order(client_for):
 def test_events_all_view_is_served_in_order_by_an_index(client_for):
     f.SystemEventFactory(resolved=True, message="CLOSED")
     f.SystemEventFactory(message="OPEN")
+    _bulk(
+        'INSERT INTO system_events ("timestamp", category, severity, event_type, message, resolved) '
+        "SELECT now() - g * interval '1 hour', 'device', 'info', 'bulk', 'bulk ' || g, true "
+        "FROM generate_series(1, 3000) g",
+        "system_events",
+    )
     with CaptureQueriesContext(connections["fleet"]) as ctx:
         html = client_for("viewer").get(changelist(models.SystemEvent), {"state": "all"}).content.decode()
     assert html.index("OPEN") < html.index("CLOSED")
