@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.contrib import admin
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from monitoring.fleet import demo_data as fleet_data
@@ -120,7 +123,10 @@ def test_account_detail_shows_bounded_related_rows(client_for, world):
     assert section.count("<tr>") == 1 + 50  # header + 50 rows
     # distributions, warming, health, events are there and every related query is bounded
     assert world["distribution"].post_id_on_platform in html
-    assert world["event"].message in html
+    # the source lacks (account_id, "timestamp" DESC): the page says so and reads no event
+    assert world["event"].message not in html
+    assert "no index bo_events_account" in html
+    assert not [q for q in ctx.captured_queries if 'FROM "system_events"' in q["sql"]]
     for query in ctx.captured_queries:
         if any(
             t in query["sql"]
@@ -145,11 +151,19 @@ def test_distribution_detail_shows_latest_snapshots(client_for, world):
     assert "#fyp" in response.content.decode()
 
 
-def test_device_detail_shows_accounts_and_events(client_for, world):
+def test_device_detail_shows_its_accounts_and_says_why_no_events(client_for, world):
+    gone = f.AccountFactory(device=world["device"], deleted_at=timezone.now() - dt.timedelta(days=3))
+    other = f.AccountFactory()
     response = client_for("viewer").get(change(models.Device, world["device"].pk))
     html = response.content.decode()
-    assert world["account"].username in html
-    assert world["event"].message in html
+    section = html.split("Accounts on this device", 1)[1].split("</fieldset>", 1)[0]
+    assert section.count("<tr>") == 1 + 2
+    assert world["account"].username in section and gone.username in section
+    assert other.username not in section
+    assert change(models.Account, world["account"].pk) in section
+    assert "3 d ago" in section  # deleted, humanised
+    assert world["event"].message not in html
+    assert "no index bo_events_device" in html
 
 
 @pytest.mark.parametrize(
@@ -487,3 +501,266 @@ def test_fleet_numbers_are_numeric_as_in_the_service(client_for, world):
     assert "61.250" in html and "8.0000" in html
     html = client_for("viewer").get(change(models.Proxy, world["account"].proxy.pk)).content.decode()
     assert "87.50" in html
+
+
+# -- devices -----------------------------------------------------------------------------------------
+
+
+def _row_of(html: str, text: str) -> str:
+    """The list row (<tr>…</tr>) that contains `text`."""
+    body = html.split('<table id="result_list">', 1)[1]
+    return next(row for row in body.split("<tr") if text in row)
+
+
+def test_device_list_counts_live_accounts_of_the_page_and_calls_out_low_levels(client_for):
+    busy = f.DeviceFactory(name="iPhone-busy", battery_level=12, storage_free_gb=Decimal("3.20"))
+    f.DeviceFactory(name="iPhone-idle", status="disconnected", battery_level=None, storage_free_gb=None)
+    f.AccountFactory(device=busy)
+    f.AccountFactory(device=busy)
+    f.AccountFactory(device=busy, deleted_at=timezone.now())  # deleted: not counted
+    with CaptureQueriesContext(connections["fleet"]) as ctx:
+        html = client_for("viewer").get(changelist(models.Device)).content.decode()
+    busy_row, idle_row = _row_of(html, "iPhone-busy"), _row_of(html, "iPhone-idle")
+    assert '<td class="field-account_count">2</td>' in busy_row
+    assert '<td class="field-account_count">0</td>' in idle_row
+    assert "12 % · low" in busy_row and "badge-bad" in busy_row
+    assert "3.20 GB · low" in busy_row
+    assert 'badge badge-bad">disconnected' in idle_row
+    assert "· low" not in idle_row  # unknown levels are a dash, not low
+    counts = [q["sql"] for q in ctx.captured_queries if 'FROM "accounts"' in q["sql"]]
+    assert len(counts) == 1 and "GROUP BY" in counts[0] and '"device_id" IN' in counts[0]
+    # the attention filter narrows to the called-out devices
+    for value, shown, hidden in [
+        ("low_battery", "iPhone-busy", "iPhone-idle"),
+        ("low_storage", "iPhone-busy", "iPhone-idle"),
+        ("disconnected", "iPhone-idle", "iPhone-busy"),
+    ]:
+        html = client_for("viewer").get(changelist(models.Device), {"attention": value}).content.decode()
+        assert shown in html and hidden not in html, value
+
+
+# -- accounts ----------------------------------------------------------------------------------------
+
+
+def test_account_state_groups_are_one_filter(client_for):
+    warming = f.AccountFactory(username="acc.warming", current_state="warming_p1")
+    resting = f.AccountFactory(username="acc.resting", current_state="resting")
+    banned = f.AccountFactory(username="acc.banned", current_state="banned")
+    flagged = f.AccountFactory(username="acc.flagged", current_state="flagged")
+    client = client_for("viewer")
+
+    def shown(params):
+        html = client.get(changelist(models.Account), params).content.decode()
+        return {a.username for a in (warming, resting, banned, flagged) if f">{a.username}<" in html}
+
+    assert shown({"state": "warming"}) == {"acc.warming"}
+    assert shown({"state": "active"}) == {"acc.resting"}
+    assert shown({"state": "problem"}) == {"acc.banned", "acc.flagged"}
+    assert shown({"state": "flagged"}) == {"acc.flagged"}
+    assert shown({}) == {"acc.warming", "acc.resting", "acc.banned", "acc.flagged"}
+    assert client.get(changelist(models.Account), {"state": "sleeping"}).status_code == 400
+
+
+def test_account_list_humanises_activity_warming_and_post(client_for):
+    account = f.AccountFactory(
+        username="acc.dates",
+        last_activity_at=timezone.now() - dt.timedelta(minutes=30),
+        last_warmed_at=timezone.now() - dt.timedelta(hours=5),
+        last_post_at=None,
+    )
+    html = client_for("viewer").get(changelist(models.Account)).content.decode()
+    row = _row_of(html, "acc.dates")
+    assert "30 min ago" in row and "5 h ago" in row
+    assert '<td class="field-last_post">—</td>' in row
+    assert change(models.Device, account.device_id) in row  # the device is a link
+
+
+def test_needs_warming_is_the_scheduler_queue_in_the_index_order(client_for):
+    now = timezone.now()
+    never = f.AccountFactory(username="w.never", current_state="created", last_warmed_at=None)
+    old = f.AccountFactory(username="w.old", current_state="active", last_warmed_at=now - dt.timedelta(days=2))
+    recent = f.AccountFactory(username="w.recent", current_state="warming_p3", last_warmed_at=now)
+    f.AccountFactory(username="w.banned", current_state="banned", last_warmed_at=None)
+    f.AccountFactory(username="w.youtube", platform="youtube_shorts", current_state="created", last_warmed_at=None)
+    f.AccountFactory(username="w.deleted", current_state="created", last_warmed_at=None, deleted_at=now)
+    insta = f.AccountFactory(
+        username="w.insta", platform="instagram", current_state="warming_p1", last_warmed_at=now - dt.timedelta(hours=3)
+    )
+    with CaptureQueriesContext(connections["fleet"]) as ctx:
+        html = client_for("viewer").get(changelist(models.Account), {"view": "needs_warming"}).content.decode()
+    order = [a.username for a in (never, old, insta, recent)]
+    positions = [html.index(f">{name}<") for name in order]
+    assert positions == sorted(positions), order
+    for hidden in ("w.banned", "w.youtube", "w.deleted"):
+        assert f">{hidden}<" not in html
+    account_sql = [q["sql"] for q in ctx.captured_queries if 'FROM "accounts"' in q["sql"]]
+    page_sql = next(sql for sql in account_sql if "ORDER BY" in sql)
+    count_sql = next(sql for sql in account_sql if "COUNT(*)" in sql)
+    order_by = page_sql.split(" ORDER BY ", 1)[1].split(" LIMIT ")[0]
+    assert order_by == '"accounts"."last_warmed_at" ASC NULLS FIRST', order_by
+    # the planner can serve both from idx_accounts_needs_warming alone: no sort, no other index
+    with seeding.connect("fleet") as conn:
+        conn.execute("SET enable_seqscan = off")
+        conn.execute("SET enable_sort = off")
+        conn.execute("SET enable_bitmapscan = off")
+        for sql in (page_sql, count_sql):
+            plan = "\n".join(row[0] for row in conn.execute("EXPLAIN " + sql).fetchall())
+            assert "idx_accounts_needs_warming" in plan and "Sort" not in plan, plan
+
+
+def test_shadowbanned_filter(client_for):
+    banned = f.AccountFactory(username="sb.yes", is_shadowbanned=True)
+    fine = f.AccountFactory(username="sb.no", is_shadowbanned=False)
+    client = client_for("viewer")
+    html = client.get(changelist(models.Account), {"shadowbanned": "yes"}).content.decode()
+    assert f">{banned.username}<" in html and f">{fine.username}<" not in html
+    html = client.get(changelist(models.Account), {"shadowbanned": "no"}).content.decode()
+    assert f">{fine.username}<" in html and f">{banned.username}<" not in html
+    assert client.get(changelist(models.Account), {"is_shadowbanned__exact": "1"}).status_code == 400
+
+
+# -- system events ---------------------------------------------------------------------------------
+
+
+def test_system_events_unresolved_first_then_newest_with_links(client_for):
+    now = timezone.now()
+    device = f.DeviceFactory(name="iPhone-events")
+    account = f.AccountFactory(username="acc.events", device=device)
+    f.SystemEventFactory(message="OPEN-OLD", timestamp=now - dt.timedelta(days=3), device=device, account=account)
+    f.SystemEventFactory(message="OPEN-NEW", timestamp=now - dt.timedelta(minutes=5), device=device, account=None)
+    f.SystemEventFactory(message="CLOSED-NEWEST", timestamp=now, resolved=True, device=None, account=None)
+    f.SystemEventFactory(message="CLOSED-OLD", timestamp=now - dt.timedelta(days=9), resolved=True)
+    client = client_for("viewer")
+    html = client.get(changelist(models.SystemEvent), {"state": "all"}).content.decode()
+    order = ["OPEN-NEW", "OPEN-OLD", "CLOSED-NEWEST", "CLOSED-OLD"]
+    positions = [html.index(m) for m in order]
+    assert positions == sorted(positions)
+    old_row = _row_of(html, "OPEN-OLD")
+    assert change(models.Device, device.pk) in old_row and ">iPhone-events<" in old_row
+    assert change(models.Account, account.pk) in old_row and ">acc.events<" in old_row
+    assert "3 d ago" in old_row
+    assert '<td class="field-account_link">—</td>' in _row_of(html, "OPEN-NEW")
+    # the default view: unresolved only, newest first
+    html = client.get(changelist(models.SystemEvent)).content.decode()
+    assert html.index("OPEN-NEW") < html.index("OPEN-OLD") and "CLOSED-NEWEST" not in html
+
+
+# -- distributions -----------------------------------------------------------------------------------
+
+
+def _chart(html: str, chart_id: str) -> dict:
+    import json
+    import re
+
+    match = re.search(rf'<script id="{chart_id}" type="application/json">(.*?)</script>', html, re.S)
+    assert match, chart_id
+    return json.loads(match.group(1))
+
+
+def test_distribution_chart_reads_a_bounded_window_of_snapshots(client_for, world):
+    distribution = world["distribution"]  # one snapshot now (views 987654)
+    newest = timezone.now().replace(minute=30, second=0, microsecond=0)
+    f.MetricSnapshotFactory(distribution=distribution, time=newest - dt.timedelta(hours=2), views=100, likes=7)
+    f.MetricSnapshotFactory(distribution=distribution, time=newest - dt.timedelta(hours=2, minutes=10), views=90)
+    f.MetricSnapshotFactory(distribution=distribution, time=newest - dt.timedelta(days=8), views=55555, likes=1)
+    f.MetricSnapshotFactory(distribution=f.DistributionFactory(), time=newest, views=424242)
+    client = client_for("viewer")
+    with CaptureQueriesContext(connections["fleet"]) as ctx:
+        html = client.get(change(models.Distribution, distribution.pk)).content.decode()
+    counts = _chart(html, "chart-fleet-distribution-counts")
+    views = dict(zip(counts["labels"], counts["series"][0]["values"], strict=True))
+    assert 100 in views.values()  # the last value of its hour
+    assert 90 not in views.values() and 55555 not in views.values() and 424242 not in views.values()
+    assert 987654 in views.values()
+    rate = _chart(html, "chart-fleet-distribution-engagement")
+    assert rate["series"][0]["values"][-1] == 9.66  # engagement_rate 0.0966 as a percentage
+    assert 'data-chart="chart-fleet-distribution-counts"' in html and "chart.umd.min.js" in html
+    assert "From metric_snapshots" in html
+    chart_sql = [q["sql"] for q in ctx.captured_queries if "date_trunc" in q["sql"]]
+    assert len(chart_sql) == 1 and "LIMIT 2000" in chart_sql[0]
+
+
+def test_distribution_without_snapshots_says_so(client_for, null_world):
+    html = client_for("viewer").get(change(models.Distribution, null_world[models.Distribution].pk)).content.decode()
+    assert "No metrics yet." in html and "No snapshots yet." in html
+    assert "data-chart=" not in html
+
+
+def test_dashboard_numbers_link_to_the_lists_behind_them(client_for):
+    import re
+
+    from django.urls import reverse
+
+    from tests.test_dashboard import panel_html
+
+    f.AccountFactory(username="dash.banned", current_state="banned")
+    f.AccountFactory(username="dash.warming", current_state="warming_p1")
+    f.DeviceFactory(name="iPhone-flat", battery_level=5)
+    client = client_for("viewer")
+    panel = panel_html(client.get(reverse("admin:index")).content.decode(), "fleet", "fleet")
+    links = [href.replace("&amp;", "&") for href in re.findall(r'<a href="([^"]+)">', panel)]
+    problem = next(href for href in links if href.endswith("?state=problem"))
+    html = client.get(problem).content.decode()
+    assert ">dash.banned<" in html and ">dash.warming<" not in html
+    low = next(href for href in links if href.endswith("?attention=low_battery"))
+    html = client.get(low).content.decode()
+    assert "iPhone-flat" in html and "5 % · low" in html
+
+
+def test_wrong_typed_json_and_odd_values_render_as_text(client_for):
+    event = f.SystemEventFactory(context=["not", "an", "object"], message="x" * 500, severity="unheard-of")
+    warming = f.WarmingProgressFactory(metrics_json="just a string")
+    asset = f.ContentAssetFactory(metadata_json=12)
+    f.DeviceFactory(battery_level=0, storage_free_gb=Decimal("0.00"), name="<b>iPhone</b>")
+    client = client_for("admin")
+    html = client.get(change(models.SystemEvent, event.pk)).content.decode()
+    assert "&quot;not&quot;" in html or '"not"' in html
+    assert "badge-neutral" in html  # an unknown severity stays neutral
+    html = client.get(changelist(models.SystemEvent)).content.decode()
+    assert ">" + "x" * 99 + "…</span>" in html  # cut on the list, the whole text on hover
+    assert "just a string" in client.get(change(models.WarmingProgress, warming.pk)).content.decode()
+    assert client.get(change(models.ContentAsset, asset.pk)).status_code == 200
+    html = client.get(changelist(models.Device)).content.decode()
+    row = _row_of(html, "&lt;b&gt;iPhone&lt;/b&gt;")
+    assert "0 % · low" in row and "0.00 GB · low" in row and "<b>iPhone</b>" not in html
+
+
+@pytest.mark.parametrize(
+    ("model", "params"),
+    [
+        (models.Account, {"view": "needs_warming"}),
+        (models.Account, {"state": "problem", "shadowbanned": "no"}),
+        (models.Device, {"attention": "low_battery"}),
+        (models.SystemEvent, {"state": "resolved", "severity": "error"}),
+    ],
+)
+def test_filtered_views_make_the_same_queries_at_any_page_size(client_for, generated, monkeypatch, model, params):
+    # at least one row in each view, whatever was generated (no new proxies: their keys would collide)
+    f.DeviceFactory(battery_level=3, udid="TEST-LOW-BATTERY")
+    f.AccountFactory(current_state="banned", last_warmed_at=None, proxy=None, device=None, niche=None)
+    f.AccountFactory(current_state="created", last_warmed_at=None, proxy=None, device=None, niche=None)
+    f.SystemEventFactory(resolved=True, severity="error", device=None, account=None)
+    client = client_for("viewer")
+    model_admin = admin.site._registry[model]
+    client.get(changelist(model), params)  # warm-up: once-per-process checks
+    counts = []
+    for per_page in (20, 100):
+        monkeypatch.setattr(model_admin, "list_per_page", per_page)
+        with CaptureQueriesContext(connections["fleet"]) as ctx:
+            response = client.get(changelist(model), params)
+        assert response.status_code == 200
+        assert result_rows(response.content.decode()) > 0, params
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1] <= 4, counts
+
+
+def test_health_knows_the_needs_warming_index_and_suggests_the_recommended_ones():
+    from backoffice.health import check_source
+
+    report = check_source("fleet")
+    text = " ".join(f.message for f in report.findings)
+    assert "idx_accounts_needs_warming" not in text  # present: not reported gone
+    suggestions = "\n".join(report.index_suggestions)
+    for name in ("bo_events_device", "bo_events_account", "bo_accounts_shadowbanned", "bo_events_resolved_time"):
+        assert name in suggestions
+    assert "idx_accounts_needs_warming" not in suggestions

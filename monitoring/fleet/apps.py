@@ -15,6 +15,13 @@ SERVICE_INDEXES = [
     ("niches", "slug", "niches_slug_key"),
     ("system_events", "id", "system_events_pkey"),
     ("system_events", 'severity, "timestamp" DESC', "idx_events_unresolved"),
+    # The accounts "needs warming" view (partial: written whole so a suggestion recreates it as it was).
+    (
+        "accounts",
+        "USING btree (last_warmed_at NULLS FIRST) WHERE current_state IN ('created', 'warming_p1', 'warming_p2', "
+        "'warming_p3', 'active') AND platform IN ('tiktok', 'instagram') AND deleted_at IS NULL",
+        "idx_accounts_needs_warming",
+    ),
     ("warming_progress", "account_id, phase, day_in_phase", "warming_progress_account_id_phase_day_in_phase_key"),
     ("niche_subreddit_map", "niche_id, subreddit_name", "niche_subreddit_map_pkey"),
     ("metric_snapshots", "distribution_id, time DESC", "idx_metrics_distribution_time"),
@@ -43,6 +50,13 @@ RECOMMENDED_INDEXES = [
     ("distributions", "post_id_on_platform", "bo_distributions_post_id"),
     ("trending_topics", "detected_at, id", "bo_trending_topics_detected"),
     ("activity_log", 'account_id, "timestamp" DESC', "bo_activity_log_account_time"),
+    # The accounts list filtered on shadowbanned (or not), in its (platform, username) order:
+    # without it the list walks the unique key and throws away every other account.
+    ("accounts", "is_shadowbanned, platform, username", "bo_accounts_shadowbanned"),
+    # A state group (warming / active / problem): read only that group's accounts.
+    ("accounts", "current_state, platform, username", "bo_accounts_state"),
+    # System events: unresolved first, then newest first (the resolved and "all" views too).
+    ("system_events", 'resolved, "timestamp" DESC, id DESC', "bo_events_resolved_time"),
 ]
 
 

@@ -6,14 +6,8 @@ from django.db import connections
 from django.utils import timezone
 
 from backoffice.dashboard import Panel
+from monitoring.fleet.models import LOW_BATTERY, LOW_STORAGE_GB, STATE_GROUPS
 
-LOW_BATTERY = 20  # percent
-LOW_STORAGE_GB = 5
-STATE_GROUPS = {
-    "warming": ("created", "warming_p1", "warming_p2", "warming_p3"),
-    "active": ("active", "resting", "cooldown"),
-    "problem": ("flagged", "restricted", "suspended", "banned", "shadowbanned"),
-}
 SEVERITIES = ("critical", "error", "warning", "info")
 
 

@@ -11,6 +11,21 @@ from django.db import models
 
 from backoffice.fields import NativeEnumField, SourceJSONField
 
+# The account state machine in three groups (the dashboard's counts and the accounts filter).
+STATE_GROUPS: dict[str, tuple[str, ...]] = {
+    "warming": ("created", "warming_p1", "warming_p2", "warming_p3"),
+    "active": ("active", "resting", "cooldown"),
+    "problem": ("flagged", "restricted", "suspended", "banned", "shadowbanned"),
+}
+
+# The scheduler's "who needs warming next": idx_accounts_needs_warming's exact predicate and order.
+NEEDS_WARMING_STATES = ("created", "warming_p1", "warming_p2", "warming_p3", "active")
+NEEDS_WARMING_PLATFORMS = ("tiktok", "instagram")
+
+# A device calls for attention under these (the dashboard and the devices list agree).
+LOW_BATTERY = 20  # percent
+LOW_STORAGE_GB = 5
+
 
 class Platform(models.TextChoices):
     TIKTOK = "tiktok"
