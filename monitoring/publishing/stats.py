@@ -1,4 +1,4 @@
-"""The publishing dashboard statistics: one SQL statement per endpoint, the seed's field names.
+"""The publishing dashboard statistics: one statement per endpoint, the seed's field names.
 
 Totals of big tables come from the planner's row estimate (``pg_class.reltuples``) once a table
 holds more than ``EXACT_TOTAL_LIMIT`` rows, so no endpoint counts a whole big table; each result
@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connections
+from django.db.models import Avg, Count, F, Min, Q, QuerySet
 from django.utils import timezone
+
+from monitoring.publishing.models import PublishLog
 
 ALIAS = "publishing"
 PLATFORMS = ("instagram", "tiktok", "youtube", "other")
@@ -81,29 +84,23 @@ def overview() -> Stats:
     return stats
 
 
-QUEUE_SQL = """
-SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
-       count(*) FILTER (WHERE status = 'processing') AS processing,
-       count(*) FILTER (WHERE status = 'success') AS success,
-       count(*) FILTER (WHERE status = 'failed') AS failed,
-       avg(extract(epoch FROM published_at - requested_at) * 1000)
-           FILTER (WHERE published_at >= requested_at) AS avg_processing_time_ms,
-       min(requested_at) FILTER (WHERE status = 'pending') AS oldest_pending
-FROM publish_logs
-WHERE status IN ('pending', 'processing', 'success', 'failed') {platform_clause}
-"""
+QUEUE_STATUSES = ("pending", "processing", "success", "failed")
 
 
-def queue(platform: str | None = None, now: datetime | None = None) -> Stats:
-    """The publication queue: counts by status, mean requested→published ms, oldest pending age.
+def queue(logs: QuerySet | None = None, now: datetime | None = None) -> Stats:
+    """The publication queue over `logs` (all publish logs unless narrowed, e.g. to a platform):
+    counts by status, mean requested→published ms, oldest pending age.
 
     A log published before it was requested is a data error and is left out of the average.
     """
-    clause, params = ("AND platform = %(platform)s", {"platform": platform}) if platform else ("", {})
-    row = _fetch_one(QUEUE_SQL.format(platform_clause=clause), params)
-    oldest = row.pop("oldest_pending")
-    avg = row["avg_processing_time_ms"]
-    row["avg_processing_time_ms"] = round(float(avg), 2) if avg is not None else None
+    logs = PublishLog.objects.all() if logs is None else logs
+    row = logs.filter(status__in=QUEUE_STATUSES).aggregate(
+        **{status: Count("pk", filter=Q(status=status)) for status in QUEUE_STATUSES},
+        processing_time=Avg(F("published_at") - F("requested_at"), filter=Q(published_at__gte=F("requested_at"))),
+        oldest_pending=Min("requested_at", filter=Q(status="pending")),
+    )
+    oldest, average = row.pop("oldest_pending"), row.pop("processing_time")
+    row["avg_processing_time_ms"] = round(average.total_seconds() * 1000, 2) if average is not None else None
     now = now or timezone.now()
     row["oldest_pending_age_seconds"] = max((now - oldest).total_seconds(), 0.0) if oldest else None
     return Stats(row)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from django import forms
+import django_filters
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import Http404, JsonResponse
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from backoffice.access import tokens
 from monitoring.publishing import stats
+from monitoring.publishing.models import PublishLog
 
 logger = logging.getLogger(__name__)
 
@@ -19,20 +20,29 @@ CACHE_SECONDS = 5
 VIEW_PERMISSION = "publishing.view_publishlog"
 
 
-class NoParameters(forms.Form):
-    pass
+class NoParameters(django_filters.FilterSet):
+    class Meta:
+        model = PublishLog
+        fields = []
 
 
-class PlatformParameter(forms.Form):
-    platform = forms.ChoiceField(choices=[(p, p) for p in stats.PLATFORMS], required=False)
+class PlatformParameter(django_filters.FilterSet):
+    """?platform=: one of the seed's four platforms; it narrows the publish logs counted."""
+
+    platform = django_filters.ChoiceFilter(choices=[(p, p) for p in stats.PLATFORMS])
+
+    class Meta:
+        model = PublishLog
+        fields = ["platform"]
 
 
+# endpoint -> (its declared query parameters, its figures from the validated parameters)
 ENDPOINTS = {
-    "overview": (NoParameters, lambda p: stats.overview()),
-    "queue": (PlatformParameter, lambda p: stats.queue(platform=p.get("platform") or None)),
-    "orchestrator": (NoParameters, lambda p: stats.orchestrator()),
-    "platforms": (PlatformParameter, lambda p: stats.platforms(only=p.get("platform") or None)),
-    "campaigns": (NoParameters, lambda p: stats.campaigns()),
+    "overview": (NoParameters, lambda params: stats.overview()),
+    "queue": (PlatformParameter, lambda params: stats.queue(logs=params.qs)),
+    "orchestrator": (NoParameters, lambda params: stats.orchestrator()),
+    "platforms": (PlatformParameter, lambda params: stats.platforms(only=params.form.cleaned_data["platform"] or None)),
+    "campaigns": (NoParameters, lambda params: stats.campaigns()),
 }
 
 
@@ -58,18 +68,19 @@ def stats_view(request, endpoint: str):
         return _error(401, "Authentication required: log in, or send “Authorization: Bearer <API token>”.")
     if not user.has_perm(VIEW_PERMISSION):
         return _error(403, "Your role may not read publishing statistics.")
-    form_class, compute = ENDPOINTS[endpoint]
-    unknown = sorted(set(request.GET) - set(form_class.base_fields))
+    parameters_class, compute = ENDPOINTS[endpoint]
+    unknown = sorted(set(request.GET) - set(parameters_class.base_filters))
     if unknown:
-        return _error(400, "Unknown query parameter.", unknown=unknown, allowed=sorted(form_class.base_fields))
-    form = form_class(request.GET)
-    if not form.is_valid():
-        return _error(400, "Invalid query parameter.", fields=form.errors.get_json_data())
-    key = "publishing-stats-" + "-".join([endpoint, *(f"{k}={v}" for k, v in sorted(form.cleaned_data.items()))])
+        return _error(400, "Unknown query parameter.", unknown=unknown, allowed=sorted(parameters_class.base_filters))
+    parameters = parameters_class(request.GET, queryset=PublishLog.objects.all())
+    if not parameters.is_valid():
+        return _error(400, "Invalid query parameter.", fields=parameters.errors.get_json_data())
+    cleaned = parameters.form.cleaned_data
+    key = "publishing-stats-" + "-".join([endpoint, *(f"{k}={v}" for k, v in sorted(cleaned.items()))])
     result = cache.get(key)
     if result is None:
         try:
-            result = compute(form.cleaned_data)
+            result = compute(parameters)
         except DatabaseError as exc:
             logger.warning("publishing stats %s failed: %s", endpoint, exc)
             return _error(503, "The publishing database did not answer; try again shortly.")
