@@ -18,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import quote
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
-from backoffice import display
+from backoffice import display, pii
 from backoffice.templatetags.backoffice_format import humanize_duration, when
 
 EMPTY = "—"
@@ -91,12 +92,26 @@ class Link(Column):
             url = reverse(f"admin:{self.app_label}_{self.model_name}_change", args=[quote(value)])
         except NoReverseMatch:
             return value
+        url = self._keeping_list_filters(url)
         text = _lookup(obj, self.text) if self.text else None
         if text in (None, ""):
             text = str(value)
             if self.short and len(text) > self.short:
                 return format_html('<a href="{}" title="{}">{}…</a>', url, text, text[: self.short - 1])
         return format_html('<a href="{}">{}</a>', url, text)
+
+    def _keeping_list_filters(self, url: str) -> str:
+        """A link to a row of the list being shown keeps the list's filters, as Django's own row
+        links do, so "back" from the row returns to the same list (a shared one included)."""
+        request = pii.current_request()
+        match = getattr(request, "resolver_match", None)
+        model_admin = getattr(getattr(match, "func", None), "model_admin", None)
+        if model_admin is None or match.url_name != f"{self.app_label}_{self.model_name}_changelist":
+            return url
+        preserved = request.__dict__.get("_preserved_filters")
+        if preserved is None:
+            preserved = request._preserved_filters = model_admin.get_preserved_filters(request)
+        return add_preserved_filters({"preserved_filters": preserved, "opts": model_admin.opts}, url)
 
 
 class Json(Column):

@@ -116,6 +116,11 @@ def masker(request=None) -> Masker:
 _current_request: contextvars.ContextVar = contextvars.ContextVar("pii_request", default=None)
 
 
+def current_request():
+    """The request being rendered (bound by the middleware), or None outside one."""
+    return _current_request.get()
+
+
 def bind(request) -> contextvars.Token:
     return _current_request.set(request)
 

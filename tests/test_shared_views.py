@@ -32,7 +32,9 @@ def share(client, path: str, query: str) -> str:
 
 
 def row_ids(html: str) -> list[str]:
-    return re.findall(r'<th class="field-id"><a href="[^"]*">([^<]+)</a>', html)
+    """The ids of the listed rows, from the copy button of each row's id cell."""
+    cell = r'<t[hd] class="field-(?:id|run_id|job_id)">(?:(?!</t[hd]>).)*?data-copy="([^"]+)"'
+    return re.findall(cell, html, re.S)
 
 
 def test_a_shared_list_shows_the_same_rows_as_of_its_moment(client_for):
