@@ -307,7 +307,7 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
         term = search_term.strip()
         if not term:
             return queryset, False
-        match = identifier_q(self.identifier_fields, term)
+        match = self.search_match(term)
         if match is None:
             messages.warning(
                 request,
@@ -315,6 +315,10 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
             )
             return queryset.none(), False
         return queryset.filter(match), False
+
+    def search_match(self, term: str):
+        """The Q a search term matches (exact identifiers, through indexes), or None: not searchable."""
+        return identifier_q(self.identifier_fields, term)
 
     def identifier_help(self) -> str:
         names = [self.model._meta.get_field(f.split("__")[0]).verbose_name for f in self.identifier_fields]

@@ -8,7 +8,7 @@ page of its own: its rows are a bounded table inside the job page.
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models.functions import Left
 from django.utils.html import format_html
 
@@ -55,19 +55,9 @@ class XTrackAdmin(SourceModelAdmin):
 
     case_insensitive: dict[str, str] = {}
 
-    def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if not term:
-            return queryset, False
+    def search_match(self, term: str):
         folded = folded_fields(self.case_insensitive)
-        match = search_q(self.model, self.identifier_fields, self.case_insensitive, folded, term)
-        if match is None:
-            messages.warning(
-                request,
-                f"“{term[:80]}” is not an identifier this list can search ({self.identifier_help()}); showing nothing.",
-            )
-            return queryset.none(), False
-        return queryset.filter(match), False
+        return search_q(self.model, self.identifier_fields, self.case_insensitive, folded, term)
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
