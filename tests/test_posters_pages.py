@@ -323,7 +323,7 @@ def test_batch_detail_posters_table(viewer, batch):
     assert table.count('<img class="poster-thumb"') == 5  # no image for None, s3:// and the failed one
     assert table.count("poster-thumb-frame is-empty") == 3
     assert "onerror" not in page
-    assert "backoffice/posters.js" in page and "backoffice/posters.css" in page
+    assert "posters/posters.js" in page and "posters/posters.css" in page
     # the page may load exactly those images
     csp = response.headers["Content-Security-Policy"]
     img_src = next(part for part in csp.split(";") if part.strip().startswith("img-src"))

@@ -109,7 +109,7 @@ def test_long_ids_are_shortened_with_the_whole_id_on_hover_and_in_a_copy_button(
     # Strict CSP: no inline script or style anywhere on the page; the copy button is wired by a static file.
     assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)", page)
     assert " style=" not in page and " onclick=" not in page
-    assert "backoffice/copy-id.js" in page and "backoffice/wrapped.css" in page
+    assert "backoffice/copy.js" in page and "wrapped/wrapped.css" in page
 
 
 # -- the live poll ---------------------------------------------------------------------------------------

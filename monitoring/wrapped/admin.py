@@ -40,8 +40,7 @@ except ImportError:  # pragma: no cover
 
 class WrappedAdmin(SourceModelAdmin):
     class Media:  # static files only: the pages run under a strict CSP
-        css = {"all": ["backoffice/wrapped.css"]}
-        js = ["backoffice/copy-id.js"]
+        css = {"all": ["wrapped/wrapped.css"]}
 
 
 # Columns shared by lists and related tables: a link, a date or a badge looks the same everywhere.
