@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 
 from backoffice import pii
 from backoffice.pagination import EstimatedCountPaginator
-from backoffice.search import identifier_q
+from backoffice.search import UUID, identifier_q, malformed_uuid
 
 
 class ReadOnlyAdminMixin:
@@ -307,6 +307,13 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
         term = search_term.strip()
         if not term:
             return queryset, False
+        if UUID in self.identifier_fields.values() and malformed_uuid(term):
+            # Said plainly; the term is still matched on the text identifiers (never cast to uuid).
+            messages.warning(
+                request,
+                f"“{term[:80]}” looks like a UUID but is not one (32 hexadecimal digits, 8-4-4-4-12): "
+                "no id was searched for it.",
+            )
         match = self.search_match(term)
         if match is None:
             messages.warning(

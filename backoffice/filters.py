@@ -7,17 +7,26 @@ from django.contrib import admin
 
 class DefaultChoiceFilter(admin.SimpleListFilter):
     """A filter with a default choice, applied unless the user picks another one or searches
-    (a search for an exact id should find the row whatever its state)."""
+    (a search for an exact id should find the row whatever its state).
+
+    `yields_to` names other filters' parameters that replace the default view when given: a
+    status chosen in the sidebar shows the rows in that status, not the rows in that status *and*
+    the default state. The filter then reads "all"."""
 
     default = ""
+    yields_to: tuple[str, ...] = ()
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        self.yielded = any(request.GET.get(name) for name in self.yields_to)
 
     def effective(self, request):
         if self.value() is not None:
             return self.value()
-        return "all" if request.GET.get("q") else self.default
+        return "all" if request.GET.get("q") or self.yielded else self.default
 
     def choices(self, changelist):
-        current = self.value() or self.default
+        current = self.value() or ("all" if self.yielded else self.default)
         for lookup, title in self.lookup_choices:
             yield {
                 "selected": current == lookup,

@@ -17,7 +17,15 @@ from django.db.models import Q
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TOKEN_RE = re.compile(r"^[\w.:@+\-]{1,200}$")
 
+UUID_SHAPE_RE = re.compile(r"^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$", re.I)
+
 UUID, INT, TEXT, EMAIL, UUID_TEXT = "uuid", "int", "text", "email", "uuid_text"
+
+
+def malformed_uuid(term: str) -> bool:
+    """Shaped like a UUID (8-4-4-4-12) but not one: a mistyped id, never compared to a uuid column."""
+    term = term.strip()
+    return bool(UUID_SHAPE_RE.match(term)) and UUID not in classify(term)
 
 
 def classify(term: str) -> set[str]:

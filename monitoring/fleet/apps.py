@@ -52,9 +52,19 @@ RECOMMENDED_INDEXES = [
     ("activity_log", 'account_id, "timestamp" DESC', "bo_activity_log_account_time"),
     # The accounts list filtered on shadowbanned (or not), in its (platform, username) order:
     # without it the list walks the unique key and throws away every other account.
-    ("accounts", "is_shadowbanned, platform, username", "bo_accounts_shadowbanned"),
+    (
+        "accounts",
+        "is_shadowbanned, platform, username",
+        "bo_accounts_shadowbanned",
+        "the accounts list filtered by shadowbanned (yes / no)",
+    ),
     # A state group (warming / active / problem): read only that group's accounts.
-    ("accounts", "current_state, platform, username", "bo_accounts_state"),
+    (
+        "accounts",
+        "current_state, platform, username",
+        "bo_accounts_state",
+        "the accounts list filtered by a state or a state group",
+    ),
     # System events: unresolved first, then newest first (the resolved and "all" views too).
     ("system_events", 'resolved, "timestamp" DESC, id DESC', "bo_events_resolved_time"),
 ]

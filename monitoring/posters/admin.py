@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import admin
 from django.db.models import Q
 from django.db.models.functions import Left
@@ -324,6 +326,16 @@ class PosterFailureDetailAdmin(SourceModelAdmin):
         ("Error", {"fields": ("error_message", "error_details_json")}),
         ("Template (raw HTML, shown as text)", {"fields": ("html_template_source",)}),
     )
+
+    def get_search_results(self, request, queryset, search_term):
+        """A UUID is the failure's id or its poster's id (primary key, bo_poster_failure_details_poster_id),
+        or a job_id (idx_failure_details_job_id): exact lookups on indexed columns only. Other text is a
+        job_id or a username (bo_poster_failure_details_username); it is never compared to a uuid column."""
+        term = search_term.strip()
+        if term and UUID in classify(term):
+            value = uuid.UUID(term)
+            return queryset.filter(Q(pk=value) | Q(poster_id=value) | Q(job_id=term)), False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_changelist_queryset(self, queryset):
         return super().get_changelist_queryset(queryset).annotate(error_start=Left("error_message", MESSAGE_HEAD + 1))

@@ -20,7 +20,19 @@ SERVICE_INDEXES = [
 RECOMMENDED_INDEXES = [
     ("generated_posters", "created_at DESC, id DESC", "bo_generated_posters_created_at_id"),
     ("generated_posters", "USING gin (metadata)", "bo_generated_posters_metadata"),
-    ("poster_failure_details", "poster_id", "bo_poster_failure_details_poster_id"),
+    (
+        "poster_failure_details",
+        "poster_id",
+        "bo_poster_failure_details_poster_id",
+        "a poster's failures and the failures search by UUID",
+    ),
+    # The failures search by username (exact); a UUID term reads the primary key and poster_id.
+    (
+        "poster_failure_details",
+        "username",
+        "bo_poster_failure_details_username",
+        "the poster failures search by username",
+    ),
     ("poster_failure_details", "created_at DESC", "bo_poster_failure_details_created_at"),
     # The batch jobs list filtered by status keeps its newest-first order without a sort.
     ("batch_jobs", "status, created_at DESC", "bo_batch_jobs_status_created_at"),

@@ -437,7 +437,7 @@ class AppUserEmailAdmin(WrappedAdmin):
     list_display = ["id", "user_link", "email", "verified", "created"]
     identifier_fields = {"email": EMAIL, "app_user_id": TEXT}
     pii_fields = ("email",)
-    ordering = ["-created_at"]
+    ordering = ["-created_at"]  # + id DESC: bo_user_emails_created_at_id
     fields = ["id", "user_link", "email", "verified", "created"]
 
 
@@ -452,7 +452,7 @@ class AppSessionAdmin(WrappedAdmin):
     list_display = ["session", "user_link", "device", "platform", "app_version", "issued", "expires", "revoked"]
     list_display_links = None
     identifier_fields = {"id": TEXT, "app_user_id": TEXT, "device_id": TEXT}
-    ordering = ["-issued_at"]
+    ordering = ["-issued_at"]  # + id DESC: bo_sessions_issued_at_id
     fields = ["id", "user_link", "device", "platform", "app_version", "os_version", "issued", "expires", "revoked"]
 
 
@@ -475,14 +475,10 @@ class ReferralEventAdmin(WrappedAdmin):
     created = CREATED
     list_display = ["id", "event_type", "referrer", "referred", "run", "created"]
     fields = ["id", "event_type", "referrer", "referred", "run", "archive_job_id", "ip", "user_agent", "created"]
-    identifier_fields = {
-        "id": TEXT,
-        "referrer_app_user_id": TEXT,
-        "referred_app_user_id": TEXT,
-        "wrapped_run_id": TEXT,
-        "archive_job_id": TEXT,
-    }
-    ordering = ["-created_at"]
+    # Indexed columns only (the primary key, bo_referral_events_referrer/_referred): an OR with an
+    # unindexed column (wrapped_run_id, archive_job_id) would read the whole table for any term.
+    identifier_fields = {"id": TEXT, "referrer_app_user_id": TEXT, "referred_app_user_id": TEXT}
+    ordering = ["-created_at"]  # + id DESC: bo_referral_events_created_at_id
 
 
 admin.site.register_tool(

@@ -29,8 +29,17 @@ RECOMMENDED_INDEXES = [
     ("app_wrapped_runs", "updated_at DESC, id DESC", "bo_runs_updated_at_id"),
     ("app_wrapped_runs", "status, updated_at DESC, id DESC", "bo_runs_status_updated_at"),
     ("app_wrapped_runs", "lower(email)", "bo_runs_lower_email"),
-    ("app_jobs", "status, task_name", "bo_jobs_status_task"),
-    ("app_jobs", "updated_at DESC, id DESC", "bo_jobs_updated_at_id"),
+    ("app_jobs", "status, task_name", "bo_jobs_status_task", "the queue's counts by task and status"),
+    ("app_jobs", "updated_at DESC, id DESC", "bo_jobs_updated_at_id", "the queue (open jobs, newest first)"),
+    # The queue narrowed to a status or a task, read in the list's order (updated_at DESC, id DESC):
+    # without them the page walks bo_jobs_updated_at_id and throws away every other job.
+    (
+        "app_jobs",
+        "status, updated_at DESC, id DESC",
+        "bo_jobs_status_updated_at",
+        "the queue filtered by status (e.g. Succeeded)",
+    ),
+    ("app_jobs", "task_name, updated_at DESC, id DESC", "bo_jobs_task_updated_at", "the queue filtered by task"),
     ("app_auth_jobs", "updated_at DESC, archive_job_id DESC", "bo_auth_updated_at_id"),
     ("device_emails", "updated_at DESC, device_id DESC", "bo_device_emails_updated_at"),
     ("app_users", "created_at DESC, app_user_id DESC", "bo_users_created_at"),
@@ -91,6 +100,21 @@ RECOMMENDED_INDEXES += [
         "the Auth / Linking list (latest auth job of each device), its detail and Find a person",
     ),
     ("referrals", "referrer_app_user_id", "bo_referrals_referrer", "the referrals search"),
+    # The lists' own order, tie-breaker included (the admin adds id DESC): a page reads its rows
+    # from the index instead of sorting the whole table.
+    (
+        "app_user_emails",
+        "created_at DESC, id DESC",
+        "bo_user_emails_created_at_id",
+        "the user emails list (newest first)",
+    ),
+    ("app_sessions", "issued_at DESC, id DESC", "bo_sessions_issued_at_id", "the sessions list (newest first)"),
+    (
+        "referral_events",
+        "created_at DESC, id DESC",
+        "bo_referral_events_created_at_id",
+        "the referral events list (newest first)",
+    ),
     ("referral_events", "referrer_app_user_id", "bo_referral_events_referrer", "the referral events search"),
     ("referral_events", "referred_app_user_id", "bo_referral_events_referred", "the referral events search"),
 ]

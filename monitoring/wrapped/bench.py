@@ -65,6 +65,37 @@ PAGES = (
         model_admin="wrapped.AppJob",
     ),
     BenchPage(
+        "queue: status=succeeded",
+        "wrapped",
+        lambda s: q("/admin/wrapped/appjob/", status__exact="succeeded"),
+        lambda s: q("/stock-admin/wrapped/appjob/", status__exact="succeeded"),
+        needs=("bo_jobs_status_updated_at",),
+        model_admin="wrapped.AppJob",
+    ),
+    BenchPage(
+        "queue: task=reauth_notify",
+        "wrapped",
+        lambda s: q("/admin/wrapped/appjob/", task_name__exact="reauth_notify"),
+        lambda s: q("/stock-admin/wrapped/appjob/", task_name__exact="reauth_notify"),
+        needs=("bo_jobs_task_updated_at",),
+        model_admin="wrapped.AppJob",
+    ),
+    *(
+        BenchPage(
+            f"{name} list",
+            "wrapped",
+            lambda s, m=model: f"/admin/wrapped/{m}/",
+            None,  # the stock admin does not register it
+            needs=(index,),
+            model_admin=f"wrapped.{model}",
+        )
+        for name, model, index in (
+            ("user emails", "appuseremail", "bo_user_emails_created_at_id"),
+            ("sessions", "appsession", "bo_sessions_issued_at_id"),
+            ("referral events", "referralevent", "bo_referral_events_created_at_id"),
+        )
+    ),
+    BenchPage(
         "auth / linking view",
         "wrapped",
         lambda s: "/admin/wrapped/deviceemail/",

@@ -53,11 +53,14 @@ class UpdatedRecentlyFilter(admin.SimpleListFilter):
 
 
 class OpenJobsFilter(DefaultChoiceFilter):
-    """The queue view shows open work (pending, running, failed) unless asked for everything."""
+    """The queue view shows open work (pending, running, failed) unless asked for everything, or
+    narrowed to a status or a task: that filter then replaces the default (status=succeeded shows
+    the succeeded jobs), and the page reads through its index in the list's order."""
 
     title = "queue state"
     parameter_name = "state"
     default = "open"
+    yields_to = ("status__exact", "task_name__exact")
 
     def lookups(self, request, model_admin):
         return [("open", "Open (pending, running, failed)"), ("all", "All")]

@@ -1,0 +1,325 @@
+"""Pages whose work does not grow with the table, where the source has the indexes check_sources
+recommends (created for this module only, dropped after it).
+
+Each test seeds a few thousand rows arranged so that a page without its index would walk and throw
+away most of them, captures the exact SQL the page runs, and EXPLAIN ANALYZEs it with statistics of
+those rows (in a rolled-back transaction): no Seq Scan on the table, no Sort of the table, the
+named index, and a handful of rows removed by a filter. Each page also makes the same number of
+queries at 20 and 100 rows per page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+import pytest
+
+from monitoring.fleet import models as fleet_models
+from monitoring.fleet.apps import RECOMMENDED_INDEXES as FLEET_INDEXES
+from monitoring.posters import models as posters_models
+from monitoring.posters.apps import RECOMMENDED_INDEXES as POSTERS_INDEXES
+from monitoring.wrapped import models as wrapped_models
+from monitoring.wrapped.apps import RECOMMENDED_INDEXES as WRAPPED_INDEXES
+from monitoring.xtrack import models as xtrack_models
+from monitoring.xtrack.apps import RECOMMENDED_INDEXES as XTRACK_INDEXES
+from tests import seeding
+from tests.factories import posters as p
+from tests.factories import xtrack as x
+from tests.pages import list_page_queries, result_rows
+
+CREATED = {
+    "wrapped": (
+        WRAPPED_INDEXES,
+        [
+            "bo_jobs_status_updated_at",
+            "bo_jobs_task_updated_at",
+            "bo_user_emails_created_at_id",
+            "bo_sessions_issued_at_id",
+            "bo_referral_events_created_at_id",
+            "bo_referral_events_referrer",
+            "bo_referral_events_referred",
+        ],
+    ),
+    "posters": (POSTERS_INDEXES, ["bo_poster_failure_details_poster_id", "bo_poster_failure_details_username"]),
+    "fleet": (FLEET_INDEXES, ["bo_accounts_shadowbanned", "bo_accounts_state"]),
+    "xtrack": (XTRACK_INDEXES, ["bo_job_executions_status_id"]),
+}
+BULK = 3000
+MOST_REMOVED = 25  # rows a page may read and throw away (a few, whatever the table's size)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def recommended_indexes(django_db_setup, django_db_blocker):
+    # Module scope: dropped after every test transaction that read these tables has ended.
+    with django_db_blocker.unblock():
+        for alias, (declared, names) in CREATED.items():
+            columns = {name: (table, str(cols)) for table, cols, name, *_ in declared}
+            for name in names:
+                table, cols = columns[name]
+                seeding.connection(alias).execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({cols})")
+        yield
+        for alias, (_declared, names) in CREATED.items():
+            for name in names:
+                seeding.connection(alias).execute(f"DROP INDEX IF EXISTS {name}")
+
+
+def _nodes(node: dict):
+    yield node
+    for child in node.get("Plans", []):
+        yield from _nodes(child)
+
+
+def explain(alias: str, sql: str, table: str) -> list[dict]:
+    """The plan's nodes, EXPLAIN (ANALYZE, FORMAT JSON) with statistics of the rows there, in a
+    transaction rolled back: the statistics go with it, so later tests plan on their own data."""
+    with seeding.connect(alias) as conn, conn.transaction(force_rollback=True):
+        conn.execute(f"ANALYZE {table}")
+        (doc,) = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql).fetchone()
+    doc = json.loads(doc) if isinstance(doc, str) else doc
+    return list(_nodes(doc[0]["Plan"]))
+
+
+def assert_flat(alias: str, sql: str, table: str, index: str | None = None) -> list[dict]:
+    nodes = explain(alias, sql, table)
+    shown = json.dumps(nodes, default=str)[:4000]
+    assert not [n for n in nodes if n["Node Type"] == "Seq Scan" and n.get("Relation Name") == table], shown
+    removed = sum(n.get("Rows Removed by Filter", 0) + n.get("Rows Removed by Index Recheck", 0) for n in nodes)
+    assert removed <= MOST_REMOVED, (removed, shown)
+    if index:
+        assert index in {n.get("Index Name") for n in nodes}, shown
+        # Read in the list's order: nothing sorts the rows of the table.
+        assert not [n for n in nodes if n["Node Type"] in ("Sort", "Incremental Sort")], shown
+    return nodes
+
+
+def page(client, model, params: dict, table: str):
+    """GET the list at 20 and at 100 rows a page: the same number of queries; the 20-row page's
+    HTML and the SQL that read the page's rows. (A first visit fills the caches the pages share,
+    the queue's counts and the list's count, so the two compared visits see the same cache.)"""
+    list_page_queries(client, model, 20, params)
+    response, log = list_page_queries(client, model, 20, params)
+    big_response, big_log = list_page_queries(client, model, 100, params)
+    assert response.status_code == big_response.status_code == 200
+    assert len(log) == len(big_log), (log.listing(), big_log.listing())
+    rows_sql = [s for s in log.sql(f'FROM "{table}"') if "ORDER BY" in s and "LIMIT" in s]
+    assert len(rows_sql) == 1, log.listing()
+    return response.content.decode(), rows_sql[0]
+
+
+def results(html: str) -> str:
+    """The list's table body (not the queue's counts table nor the filters)."""
+    match = re.search(r'<table id="result_list">.*?<tbody>(.*?)</tbody>', html, re.S)
+    return match.group(1) if match else ""
+
+
+def selected(html: str, title: str) -> str:
+    """The query string of the chosen entry of a sidebar filter."""
+    block = html.split(f'data-filter-title="{title}"', 1)[1].split("</details>", 1)[0]
+    return re.search(r'<li class="selected">\s*<a href="([^"]*)"', block).group(1)
+
+
+# -- Wrapped queue ------------------------------------------------------------------------------
+
+
+def _seed_jobs():
+    """The newest jobs are open email jobs; the older ones succeeded, one in ten a reauth_notify."""
+    seeding.execute(
+        "wrapped",
+        "INSERT INTO app_jobs (id, task_name, payload, status, updated_at) "
+        "SELECT 'open-' || g, 'email_send', '{}', 'pending', now() - g * interval '1 second' "
+        "FROM generate_series(1, %s) g",
+        [BULK],
+    )
+    seeding.execute(
+        "wrapped",
+        "INSERT INTO app_jobs (id, task_name, payload, status, updated_at) "
+        "SELECT 'done-' || g, CASE WHEN g %% 10 = 0 THEN 'reauth_notify' ELSE 'wrapped_analysis' END, '{}', "
+        "'succeeded', now() - interval '1 day' - g * interval '1 second' FROM generate_series(1, %s) g",
+        [BULK],
+    )
+
+
+def test_queue_filtered_to_succeeded_shows_succeeded_jobs_through_its_index(client_for):
+    _seed_jobs()
+    html, sql = page(client_for("viewer"), wrapped_models.AppJob, {"status__exact": "succeeded"}, "app_jobs")
+    rows = results(html)
+    assert result_rows(html) == 20 and rows.count(">succeeded</span>") == 20
+    assert ">done-1<" in rows and "open-" not in rows
+    # The state filter gave way: it reads "All", and the query has no open-state condition.
+    assert selected(html, "queue state").startswith("?state=all")
+    assert "'pending'" not in sql and "IN (" not in sql, sql
+    assert_flat("wrapped", sql, "app_jobs", "bo_jobs_status_updated_at")
+
+
+def test_queue_filtered_by_task_reads_that_task_in_the_list_order(client_for):
+    _seed_jobs()
+    html, sql = page(client_for("viewer"), wrapped_models.AppJob, {"task_name__exact": "reauth_notify"}, "app_jobs")
+    rows = results(html)
+    assert result_rows(html) == 20 and rows.count(">Reauth Notify<") == 20
+    assert ">done-10<" in rows and ">done-1<" not in rows and "open-" not in rows
+    assert selected(html, "queue state").startswith("?state=all")
+    assert_flat("wrapped", sql, "app_jobs", "bo_jobs_task_updated_at")
+
+
+def test_queue_still_opens_on_open_work_and_keeps_an_explicit_state(client_for):
+    _seed_jobs()
+    client = client_for("viewer")
+    html = client.get("/admin/wrapped/appjob/").content.decode()
+    assert "succeeded</span>" not in results(html) and ">open-1<" in results(html)
+    assert selected(html, "queue state").startswith("?state=open")
+    # Open asked for explicitly, with a task: the task's open jobs (none here).
+    html = client.get("/admin/wrapped/appjob/", {"state": "open", "task_name__exact": "reauth_notify"}).content.decode()
+    assert result_rows(html) == 0
+
+
+# -- Wrapped user emails, sessions, referral events ---------------------------------------------
+
+
+def test_user_emails_list_reads_newest_first_from_its_index(client_for):
+    seeding.execute(
+        "wrapped",
+        "INSERT INTO app_user_emails (id, app_user_id, email, created_at) "
+        "SELECT 'e-' || g, 'u-' || g, 'p' || g || '@example.com', now() - g * interval '1 minute' "
+        "FROM generate_series(1, %s) g",
+        [BULK],
+    )
+    html, sql = page(client_for("support"), wrapped_models.AppUserEmail, {}, "app_user_emails")
+    assert html.index("p1@example.com") < html.index("p2@example.com") < html.index("p20@example.com")
+    assert 'ORDER BY "app_user_emails"."created_at" DESC, "app_user_emails"."id" DESC' in sql
+    assert_flat("wrapped", sql, "app_user_emails", "bo_user_emails_created_at_id")
+
+
+def test_sessions_list_reads_newest_first_from_its_index(client_for):
+    seeding.execute(
+        "wrapped",
+        "INSERT INTO app_sessions (id, app_user_id, device_id, token_hash, token_encrypted, issued_at, expires_at) "
+        "SELECT 's-' || g, 'u-' || g, 'd-' || g, 'h', 'e', now() - g * interval '1 minute', now() "
+        "FROM generate_series(1, %s) g",
+        [BULK],
+    )
+    html, sql = page(client_for("viewer"), wrapped_models.AppSession, {}, "app_sessions")
+    assert result_rows(html) == 20 and results(html).index(">s-1<") < results(html).index(">s-2<")
+    assert 'ORDER BY "app_sessions"."issued_at" DESC, "app_sessions"."id" DESC' in sql
+    assert '"token_hash"' not in sql and '"token_encrypted"' not in sql
+    assert_flat("wrapped", sql, "app_sessions", "bo_sessions_issued_at_id")
+
+
+def _seed_referral_events():
+    seeding.execute(
+        "wrapped",
+        "INSERT INTO referral_events (id, referrer_app_user_id, referred_app_user_id, event_type, wrapped_run_id, "
+        "created_at) SELECT 'ev-' || g, 'ref-' || (g %% 100), 'new-' || g, 'impression', 'run-' || g, "
+        "now() - g * interval '1 minute' FROM generate_series(1, %s) g",
+        [BULK],
+    )
+
+
+def test_referral_events_list_reads_newest_first_from_its_index(client_for):
+    _seed_referral_events()
+    html, sql = page(client_for("viewer"), wrapped_models.ReferralEvent, {}, "referral_events")
+    assert html.index(">ev-1<") < html.index(">ev-2<")
+    assert_flat("wrapped", sql, "referral_events", "bo_referral_events_created_at_id")
+
+
+def test_referral_events_search_is_exact_and_indexed(client_for):
+    _seed_referral_events()
+    client = client_for("viewer")
+    html, sql = page(client, wrapped_models.ReferralEvent, {"q": "ref-7"}, "referral_events")
+    assert result_rows(html) == 20 and ">ev-7<" in html and ">ev-8<" not in html
+    assert '"wrapped_run_id" =' not in sql and '"archive_job_id" =' not in sql
+    assert_flat("wrapped", sql, "referral_events")
+    html, sql = page(client, wrapped_models.ReferralEvent, {"q": "new-42"}, "referral_events")
+    assert result_rows(html) == 1 and ">ev-42<" in html
+    assert_flat("wrapped", sql, "referral_events")
+    # A run id is not searched here (its column has no index): nothing, not a full read.
+    assert result_rows(client.get("/admin/wrapped/referralevent/", {"q": "run-42"}).content.decode()) == 0
+
+
+# -- Posters failures search --------------------------------------------------------------------
+
+
+def _seed_failures() -> tuple[uuid.UUID, uuid.UUID]:
+    seeding.execute(
+        "posters",
+        "INSERT INTO poster_failure_details (job_id, username, failure_type, error_message, created_at) "
+        "SELECT 'job_' || (g %% 50), 'creator' || g, 'timeout', 'boom', now() - g * interval '1 minute' "
+        "FROM generate_series(1, %s) g",
+        [BULK],
+    )
+    poster = p.GeneratedPosterFactory().pk
+    seeding.execute(
+        "posters",
+        "UPDATE poster_failure_details SET poster_id = %s, username = 'target' WHERE username = 'creator1500'",
+        [poster],
+    )
+    with seeding.connect("posters") as conn:
+        (failure,) = conn.execute("SELECT id FROM poster_failure_details WHERE username = 'target'").fetchone()
+    return failure, poster
+
+
+def test_failures_search_by_uuid_is_an_exact_indexed_lookup(client_for):
+    failure, poster = _seed_failures()
+    client = client_for("viewer")
+    for term in (str(failure), str(poster).upper()):
+        html, sql = page(client, posters_models.PosterFailureDetail, {"q": term}, "poster_failure_details")
+        assert result_rows(html) == 1 and str(failure)[:8] in html, term
+        assert '"username" =' not in sql, sql
+        assert_flat("posters", sql, "poster_failure_details")
+    html, sql = page(client, posters_models.PosterFailureDetail, {"q": "target"}, "poster_failure_details")
+    assert result_rows(html) == 1
+    assert "::uuid" not in sql and '"id" =' not in sql.split("WHERE", 1)[1]
+    assert_flat("posters", sql, "poster_failure_details")
+
+
+def test_failures_search_for_a_malformed_uuid_says_so(client_for):
+    _seed_failures()
+    term = "123e4567-e89b-12d3-a456-42661417zzzz"
+    response, log = list_page_queries(client_for("viewer"), posters_models.PosterFailureDetail, 20, {"q": term})
+    html = response.content.decode()
+    assert response.status_code == 200 and result_rows(html) == 0
+    assert "looks like a UUID but is not one" in html
+    assert not [s for s in log.sql() if term in s and ('"id" =' in s or '"poster_id" =' in s)], log.listing()
+
+
+# -- Fleet accounts and XTrack executions (indexes already recommended) -------------------------
+
+
+def _seed_accounts():
+    seeding.execute(
+        "fleet",
+        "INSERT INTO accounts (platform, username, current_state, is_shadowbanned) "
+        "SELECT 'tiktok', 'bulk.' || lpad(g::text, 5, '0'), "
+        "CASE WHEN g %% 30 = 0 THEN 'created' ELSE 'active' END::account_state, g %% 40 = 0 "
+        "FROM generate_series(1, %s) g",
+        [BULK],
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "index", "first"),
+    [
+        ({"shadowbanned": "yes"}, "bo_accounts_shadowbanned", "bulk.00040"),
+        ({"state": "created"}, "bo_accounts_state", "bulk.00030"),
+    ],
+)
+def test_fleet_accounts_filters_read_their_index_in_the_list_order(client_for, params, index, first):
+    _seed_accounts()
+    html, sql = page(client_for("viewer"), fleet_models.Account, params, "accounts")
+    assert result_rows(html) == 20 and first in html and "bulk.00001" not in html
+    assert_flat("fleet", sql, "accounts", index)
+
+
+def test_xtrack_executions_running_reads_its_index_in_the_list_order(client_for):
+    job = x.JobFactory()
+    seeding.execute(
+        "xtrack",
+        "INSERT INTO job_executions (job_id, status) "
+        "SELECT %s, CASE WHEN g %% 50 = 0 THEN 'RUNNING' ELSE 'COMPLETED' END::executionstatus "
+        "FROM generate_series(1, %s) g",
+        [job.pk, BULK],
+    )
+    html, sql = page(client_for("viewer"), xtrack_models.JobExecution, {"status__exact": "RUNNING"}, "job_executions")
+    assert result_rows(html) == 20 and results(html).count(">RUNNING<") == 20, results(html)[:600]
+    assert_flat("xtrack", sql, "job_executions", "bo_job_executions_status_id")
