@@ -27,9 +27,20 @@ class BenchPage:
     kind: str = "list"  # list | search | detail | poll: picks the target
     needs: tuple[str, ...] = ()  # recommended indexes (by name) this page relies on
     model_admin: str | None = None  # "app.Model": its list_per_page is varied for the query-count check
+    tuned: Urls | None = None  # (sample ids) -> tuned admin URL; derived from `baseline` when None
+    group: str = "extra"  # catalogue group: list, filter, search, detail, dashboard, panel, api, find, ...
+    cold: bool = False  # clear the cache before every timed request (panels, stats: measure the query)
+
+    def tuned_url(self, samples: dict) -> str | None:
+        if self.tuned is not None:
+            return self.tuned(samples)
+        if self.baseline is not None:
+            url = self.baseline(samples)
+            return url.replace("/stock-admin/", "/tuned-admin/", 1) if url.startswith("/stock-admin/") else None
+        return None
 
 
-TARGETS_MS = {"list": 80.0, "search": 80.0, "detail": 300.0, "poll": 20.0}
+TARGETS_MS = {"list": 80.0, "search": 80.0, "detail": 300.0, "poll": 20.0, "dashboard": 150.0}
 SEARCH_SPEEDUP = 30.0
 FLAT_RATIO = 1.5
 
@@ -46,7 +57,7 @@ class Timing:
     queries: int = 0
     status: int = 0
     error: str = ""
-    sql: list[str] = field(default_factory=list)
+    sql: list[tuple[str, str]] = field(default_factory=list)  # (alias, SQL) of the captured request
 
     @property
     def p50(self) -> float:
@@ -54,38 +65,53 @@ class Timing:
 
     @property
     def p95(self) -> float:
-        if not self.samples_ms:
-            return float("nan")
-        ordered = sorted(self.samples_ms)
-        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        return percentile(self.samples_ms, 0.95)
 
 
-def measure(client, url: str, requests: int, warmup: int = 2, aliases=("default",)) -> Timing:
-    """Server time of `requests` GETs (in-process: the whole Django request, no network)."""
+def measure(client, url: str, requests: int, warmup: int = 2, aliases=("default",), cold: bool = False) -> Timing:
+    """Server time of `requests` GETs (in-process: the whole Django request, no network).
+
+    After the warm-up, one request runs with an empty cache and its queries are captured (so the
+    EXPLAIN and growth checks see every query the page can run, the cached count included); it is
+    not one of the timed samples. `cold` clears the cache before every timed request too.
+    """
+    from django.core.cache import cache
+
     timing = Timing()
     for _ in range(warmup):
         client.get(url)
     contexts = [CaptureQueriesContext(connections[a]) for a in aliases]
+    cache.clear()
     for ctx in contexts:
         ctx.__enter__()
     try:
-        started = time.perf_counter()
         response = client.get(url)
-        timing.samples_ms.append((time.perf_counter() - started) * 1000)
     finally:
         for ctx in contexts:
             ctx.__exit__(None, None, None)
     timing.status = response.status_code
     timing.queries = sum(len(ctx) for ctx in contexts)
-    timing.sql = [q["sql"] for ctx, alias in zip(contexts, aliases, strict=True) if alias != "default" for q in ctx]
+    timing.sql = [
+        (alias, q["sql"]) for ctx, alias in zip(contexts, aliases, strict=True) if alias != "default" for q in ctx
+    ]
     if response.status_code != 200:
         timing.error = _error_text(response)
         return timing
-    for _ in range(requests - 1):
+    client.get(url)  # the cache warm again, as a steady state
+    for _ in range(requests):
+        if cold:
+            cache.clear()
         started = time.perf_counter()
         client.get(url)
         timing.samples_ms.append((time.perf_counter() - started) * 1000)
     return timing
+
+
+def percentile(samples: list[float], share: float) -> float:
+    if not samples:
+        return float("nan")
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def _error_text(response) -> str:

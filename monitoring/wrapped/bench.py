@@ -27,20 +27,10 @@ IDENTIFIERS = [
     ("run id", "run_id"),
 ]
 
+# The catalogue (benchmarks/catalogue.py) already covers every list, filter, search and detail
+# page of the registry; these are the pages it cannot derive: the heaviest detail, the person
+# search of the runs list and of Find a person, and the live-runs poll.
 register(
-    BenchPage(
-        "runs list", "wrapped", lambda s: RUNS, lambda s: STOCK_RUNS, needs=ORDERED, model_admin="wrapped.WrappedRun"
-    ),
-    BenchPage(
-        "runs: status=failed",
-        "wrapped",
-        lambda s: q(RUNS, status__exact="failed"),
-        lambda s: q(STOCK_RUNS, status__exact="failed"),
-        needs=("bo_runs_status_updated_at",),
-        model_admin="wrapped.WrappedRun",
-    ),
-    BenchPage("runs: stage=analysis", "wrapped", lambda s: q(RUNS, stage="analysis"), needs=("bo_runs_stage",)),
-    BenchPage("runs: has warnings", "wrapped", lambda s: q(RUNS, warnings="yes"), needs=("bo_runs_warnings",)),
     BenchPage(
         "run detail (5 MB payload)",
         "wrapped",
@@ -55,30 +45,6 @@ register(
     *(
         BenchPage(f"find a person: {label}", "wrapped", searching(FIND, key), searching(STOCK_RUNS, key), kind="search")
         for label, key in IDENTIFIERS
-    ),
-    BenchPage(
-        "queue view",
-        "wrapped",
-        lambda s: "/admin/wrapped/appjob/",
-        lambda s: q("/stock-admin/wrapped/appjob/", status__exact="pending"),
-        needs=("bo_jobs_status_task", "bo_jobs_updated_at_id"),
-        model_admin="wrapped.AppJob",
-    ),
-    BenchPage(
-        "auth / linking view",
-        "wrapped",
-        lambda s: "/admin/wrapped/deviceemail/",
-        lambda s: "/stock-admin/wrapped/deviceemail/",
-        needs=("bo_device_emails_updated_at",),
-        model_admin="wrapped.DeviceEmail",
-    ),
-    BenchPage(
-        "users list",
-        "wrapped",
-        lambda s: "/admin/wrapped/appuser/",
-        lambda s: "/stock-admin/wrapped/appuser/",
-        needs=("bo_users_created_at",),
-        model_admin="wrapped.AppUser",
     ),
     BenchPage(
         "live-runs poll",
