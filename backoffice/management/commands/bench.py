@@ -40,7 +40,9 @@ class Command(BaseCommand):
         parser.add_argument("--load-only", action="store_true", help="only the load test")
         parser.add_argument("--load-seconds", type=float, default=20.0, help="duration of each load level")
         parser.add_argument("--load-clients", default="10,20", help="concurrency levels, comma-separated")
-        parser.add_argument("--load-down", default="fleet", help="the source made unreachable during the load test")
+        parser.add_argument(
+            "--load-down", default="publishing", help="the source made unreachable during the load test"
+        )
 
     def handle(self, runs, small_runs, requests, out, no_stock, no_tuned, index_sets, scale=None, **options):
         from benchmarks import report, runner
