@@ -54,6 +54,7 @@ class QueryWork:
     worst: Node | None = None  # the node that examined the most rows
     nodes: list[Node] = field(default_factory=list)
     error: str = ""
+    capped: bool = False  # a Limit reached COUNT_CAP + 1 rows: bounded by the cap, not by the table
 
     @property
     def per_row(self) -> float:
@@ -72,10 +73,12 @@ def shape(sql: str) -> str:
     return " ".join(text.split())
 
 
-def _walk(node, parent=None):
-    yield node, parent
+def _walk(node, sort_keys=()):
+    """(node, the sort keys of the nearest Sort above it) for every node of the plan."""
+    yield node, sort_keys
+    keys = tuple(node.get("Sort Key", ())) or sort_keys
     for child in node.get("Plans", []):
-        yield from _walk(child, node)
+        yield from _walk(child, keys)
 
 
 def analyse(alias: str, sql: str, plan: dict) -> QueryWork:
@@ -83,7 +86,9 @@ def analyse(alias: str, sql: str, plan: dict) -> QueryWork:
     top = plan["Plan"]
     work = QueryWork(alias, sql, returned=max(1, int(top.get("Actual Rows", 0))), ms=plan.get("Execution Time", 0.0))
     work.buffers = int(top.get("Shared Hit Blocks", 0)) + int(top.get("Shared Read Blocks", 0))
-    for node, parent in _walk(top):
+    for node, sort_keys in _walk(top):
+        if node.get("Node Type") == "Limit" and int(node.get("Actual Rows", 0)) >= BOUND_ROWS:
+            work.capped = True  # a capped count that reached its cap: work ~ cap ÷ selectivity
         loops = max(0, int(node.get("Actual Loops", 1)))
         kind = node.get("Node Type", "")
         examined = 0
@@ -95,8 +100,10 @@ def analyse(alias: str, sql: str, plan: dict) -> QueryWork:
         if not examined and not node.get("Index Name"):
             continue
         details = [node[k] for k in ("Index Cond", "Recheck Cond", "Filter") if node.get(k)]
-        if parent and parent.get("Sort Key"):
-            details.append("sorted by " + ", ".join(parent["Sort Key"]))
+        names = {node.get("Relation Name"), node.get("Alias")} - {None}
+        own_keys = [k for k in sort_keys if "." not in k.split()[0] or k.split(".")[0].strip("(") in names]
+        if own_keys and "Index" not in kind:
+            details.append("sorted by " + ", ".join(own_keys))
         found = Node(kind, node.get("Relation Name"), node.get("Index Name"), examined, "; ".join(details))
         work.nodes.append(found)
         work.examined += examined
@@ -150,7 +157,7 @@ def compare(small: list[QueryWork], large: list[QueryWork], size_ratio: float) -
         rows_e = _exponent(s.per_row, lg.per_row, size_ratio)
         buf_e = _exponent(s.buffers, lg.buffers, size_ratio)
         grows = rows_e >= GROWTH_EXPONENT or buf_e >= GROWTH_EXPONENT
-        over = lg.examined > BOUND_ROWS or lg.buffers > BOUND_BUFFERS
+        over = (lg.examined > BOUND_ROWS or lg.buffers > BOUND_BUFFERS) and not lg.capped
         verdict = "GROWS" if grows and over else "bounded" if grows else "flat"
         rank = {"flat": 0, "bounded": 1, "GROWS": 2}
         if (rank[verdict], max(rows_e, buf_e)) > (
@@ -164,29 +171,42 @@ def compare(small: list[QueryWork], large: list[QueryWork], size_ratio: float) -
 
 
 def index_advice(work: QueryWork) -> str | None:
-    """A CREATE INDEX that would serve the worst node of a growing query, read from its plan."""
+    """CREATE INDEX statement(s) that would serve the worst node of a growing query, read from its plan.
+
+    Equality columns first, then range columns, then the sort keys; a condition of ORs needs one
+    index per column (a BitmapOr of them), so it gets one statement per column.
+    """
     node = work.worst
     if node is None or not node.relation:
         return None
-    columns: list[str] = []
+    equal: list[str] = []
+    ranges: list[str] = []
+    sort: list[str] = []
+    ored = False
     for condition in node.detail.split("; "):
         if condition.startswith("sorted by "):
-            keys = [k.strip() for k in condition[len("sorted by ") :].split(",")]
-            columns += [_column(k, sort=True) for k in keys]
+            sort += [_column(k) for k in condition[len("sorted by ") :].split(",")]
             continue
-        for match in re.finditer(
-            r"\(?([a-z_][a-z0-9_]*)\)?(?:::\w+)?\s*(=|= ANY|<|>|<=|>=|IS NULL|IS NOT NULL)", condition
-        ):
-            name = match.group(1)
-            if name not in columns and name not in ("AND", "OR", "NOT"):
-                columns.insert(0, name) if match.group(2).startswith("=") else columns.append(name)
-    columns = [c for i, c in enumerate(columns) if c and c not in columns[:i]]
+        ored = ored or " OR " in condition
+        for match in CONDITION.finditer(condition):
+            (equal if match.group(2).startswith("=") else ranges).append(match.group(1))
+        equal += BARE_BOOLEAN.findall(condition)
+    if ored:
+        columns = list(dict.fromkeys(equal + ranges))
+        return "; ".join(f"CREATE INDEX ON {node.relation} ({c})" for c in columns) or None
+    columns = list(dict.fromkeys(equal + ranges + [c for c in sort if c.split()[0] not in equal + ranges]))
     if not columns:
         return None
     return f"CREATE INDEX ON {node.relation} ({', '.join(columns)})"
 
 
-def _column(key: str, sort: bool) -> str:
+CONDITION = re.compile(r"\(*([a-z_][a-z0-9_]*)\)?(?:::[\w ]+?)?\s*(= ANY|=|<=|>=|<|>|IS NULL|IS NOT NULL)")
+
+
+BARE_BOOLEAN = re.compile(r"(?:\(|\bAND |\bNOT )([a-z_][a-z0-9_]*)\)")
+
+
+def _column(key: str) -> str:
     key = key.strip()
     name = key.split()[0].split(".")[-1].strip("()")
-    return f"{name} DESC" if sort and key.upper().endswith("DESC") else name
+    return f"{name} DESC" if key.upper().endswith("DESC") else name

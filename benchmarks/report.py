@@ -176,6 +176,7 @@ def index_advice(results, runs, small_runs) -> list[dict]:
     [{"kind": "missing" | "uses", "page", "source", "table", "node", "index", "create", "text"}]
     """
     advice = []
+    grouped: dict[tuple, dict] = {}
     for name, g in growth_by_page(results, runs, small_runs).items():
         if not g.failed or g.offender is None or g.offender.worst is None:
             continue
@@ -186,25 +187,32 @@ def index_advice(results, runs, small_runs) -> list[dict]:
             for idx in recommended_indexes(g.offender.alias)
             if idx[0] == node.relation and create and idx[1].split(",")[0].strip() in create
         ]
-        text = f"page {name} scans table {node.relation} ({node.node_type}, {node.examined:,} rows examined)"
-        if known:
-            text += f": recommended index {known[0][2]} ({known[0][1]}) should serve it"
-        elif create:
-            text += f": recommend {create}"
-        else:
-            text += ": no index read from the plan; bound the query instead"
-        advice.append(
+        key = (g.offender.alias, node.relation, node.node_type, create)
+        item = grouped.setdefault(
+            key,
             {
                 "kind": "missing",
-                "page": name,
+                "pages": [],
                 "source": g.offender.alias,
                 "table": node.relation,
                 "node": node.describe(),
                 "index": known[0][2] if known else None,
                 "create": create,
-                "text": text,
-            }
+            },
         )
+        item["pages"].append(name)
+    for item in grouped.values():
+        pages = item["pages"]
+        shown = ", ".join(pages[:4]) + (f" and {len(pages) - 4} more" if len(pages) > 4 else "")
+        text = f"page {shown} scans table {item['table']} ({item['node'][:160]})"
+        if item["index"]:
+            text += f": the recommended index {item['index']} is present and used, yet the work grows: bound the query"
+        elif item["create"]:
+            text += f": recommend {item['create']}"
+        else:
+            text += ": no index read from the plan; bound the query instead"
+        item["text"] = text
+        advice.append(item)
     used: dict[tuple[str, str], list[str]] = {}
     aliases = {w.alias for r in results.get((runs, "b"), []) for w in r.work}
     names = {idx[2]: (alias, idx) for alias in aliases for idx in recommended_indexes(alias)}
