@@ -168,7 +168,7 @@ def dashboard_pages() -> list[BenchPage]:
 
     index = reverse("admin:index")
     pages = [
-        BenchPage("dashboard", "backoffice", _fixed(index), kind="dashboard", group="dashboard"),
+        BenchPage("dashboard", "backoffice", _fixed(index), kind="dashboard", group="dashboard", cached=True),
         BenchPage(
             "dashboard (empty cache)", "backoffice", _fixed(index), kind="dashboard", group="dashboard", cold=True
         ),
@@ -176,7 +176,7 @@ def dashboard_pages() -> list[BenchPage]:
     for panel in all_panels():
         url = reverse("admin:dashboard_panel", args=[panel.source, panel.name])
         name = f"panel {panel.key}"
-        pages.append(BenchPage(f"{name} (poll)", panel.source, _fixed(url), kind="poll", group="panel"))
+        pages.append(BenchPage(f"{name} (poll)", panel.source, _fixed(url), kind="poll", group="panel", cached=True))
         pages.append(BenchPage(f"{name} (query)", panel.source, _fixed(url), kind="poll", group="panel", cold=True))
     return pages
 

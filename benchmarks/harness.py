@@ -30,6 +30,7 @@ class BenchPage:
     tuned: Urls | None = None  # (sample ids) -> tuned admin URL; derived from `baseline` when None
     group: str = "extra"  # catalogue group: list, filter, search, detail, dashboard, panel, api, find, ...
     cold: bool = False  # clear the cache before every timed request (panels, stats: measure the query)
+    cached: bool = False  # served from the cache by design (a poll): capture its queries warm, not cold
 
     def tuned_url(self, samples: dict) -> str | None:
         if self.tuned is not None:
@@ -68,12 +69,15 @@ class Timing:
         return percentile(self.samples_ms, 0.95)
 
 
-def measure(client, url: str, requests: int, warmup: int = 2, aliases=("default",), cold: bool = False) -> Timing:
+def measure(
+    client, url: str, requests: int, warmup: int = 2, aliases=("default",), cold: bool = False, cached: bool = False
+) -> Timing:
     """Server time of `requests` GETs (in-process: the whole Django request, no network).
 
     After the warm-up, one request runs with an empty cache and its queries are captured (so the
     EXPLAIN and growth checks see every query the page can run, the cached count included); it is
-    not one of the timed samples. `cold` clears the cache before every timed request too.
+    not one of the timed samples. `cold` clears the cache before every timed request too; `cached`
+    pages (a poll answered from the cache) are captured warm, as they are served.
     """
     from django.core.cache import cache
 
@@ -81,7 +85,10 @@ def measure(client, url: str, requests: int, warmup: int = 2, aliases=("default"
     for _ in range(warmup):
         client.get(url)
     contexts = [CaptureQueriesContext(connections[a]) for a in aliases]
-    cache.clear()
+    if cached:
+        client.get(url)
+    else:
+        cache.clear()
     for ctx in contexts:
         ctx.__enter__()
     try:

@@ -144,20 +144,25 @@ def summary(results, runs, small_runs) -> list[str]:
     lines = ["", "## Summary", ""]
     lines.append(f"- Pages: {len(large)} (" + ", ".join(_group_counts(large)) + ").")
     lines.append(f"- Budgets: {len(large) - len(missed)} of {len(large)} pages meet their targets.")
-    for name, attr in (("tuned", "tuned"), ("stock", "stock")):
-        p95s = [ratio(r.ours, getattr(r, attr), "p95") for r in large]
-        p95s = [x for x in p95s if x is not None]
-        if p95s:
-            slower = sum(1 for x in p95s if x > 1.0)
-            lines.append(
-                f"- Ours ÷ {name} (p95): {len(p95s)} pages with a counterpart,"
-                f" median {sorted(p95s)[len(p95s) // 2]:.2f},"
-                f" range {min(p95s):.2f}–{max(p95s):.2f}; ours slower on {slower}."
-            )
+    for name in ("tuned", "stock"):
+        for pct in ("p50", "p95"):
+            values = [ratio(r.ours, getattr(r, name), pct) for r in large]
+            values = [x for x in values if x is not None]
+            if values:
+                slower = sum(1 for x in values if x > 1.0)
+                lines.append(
+                    f"- Ours ÷ {name} ({pct}): {len(values)} pages with a counterpart,"
+                    f" median {sorted(values)[len(values) // 2]:.2f},"
+                    f" range {min(values):.2f}–{max(values):.2f}; ours slower on {slower}."
+                )
     if small_runs:
+        by_source: dict[str, int] = {}
+        for r in large:
+            if r.page.name in failing:
+                by_source[r.page.source] = by_source.get(r.page.source, 0) + 1
         lines.append(
             f"- Growth check: {len(failing)} of {len(growths)} pages GROW, {len(bounded)} bounded"
-            + (": " + ", ".join(failing) if failing else "")
+            + (" (" + ", ".join(f"{s} {n}" for s, n in by_source.items()) + "; listed below)" if failing else "")
             + "."
         )
     return lines
