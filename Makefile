@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench install clean-db
+.PHONY: demo test lint format bench install clean-db serve
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -17,6 +17,13 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(PY) manage.py demo $(DEMO_ARGS)
+
+# Production server: collect the hashed static files, migrate, then gunicorn (gunicorn.conf.py).
+# Needs the production environment (README "Running in production"); BIND=0.0.0.0:8000 to listen wider.
+serve: $(STAMP)
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py migrate --noinput
+	$(VENV)/bin/gunicorn
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

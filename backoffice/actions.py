@@ -17,6 +17,7 @@ The result is a standard Django admin action `(modeladmin, request, queryset)`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
@@ -33,7 +34,8 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from backoffice.api import ApiResult, client_for_source, new_idempotency_key
+from backoffice import pii
+from backoffice.api import ApiResult, client_for_source, idempotency_key_for, quote_segment
 from backoffice.audit.models import ActionRecord, ActionSubmission
 
 logger = logging.getLogger(__name__)
@@ -93,6 +95,81 @@ def consume_token(request, action_name: str, token: str, *, source: str, row_cou
 
 
 # -- audit ---------------------------------------------------------------------------------------
+UNKNOWN_OUTCOMES = ("sending", "timeout", "unreachable")  # the service may or may not have acted
+
+
+def submission_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest() if token else ""
+
+
+def unresolved_targets(token: str) -> set[str]:
+    """Targets of a confirmed submission whose latest call ended with an unknown outcome. A call
+    still "sending" counts only once it has had all its time to answer (it may be in flight)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    patience = float(settings.SOURCE_API_CONNECT_TIMEOUT) + float(settings.SOURCE_API_READ_TIMEOUT) + 5
+    latest: dict[str, ActionRecord] = {}
+    for entry in ActionRecord.objects.filter(submission=submission_digest(token)).order_by("created_at", "id"):
+        latest[entry.target_key] = entry
+    in_flight_since = timezone.now() - timedelta(seconds=patience)
+    return {
+        key
+        for key, entry in latest.items()
+        if entry.outcome in UNKNOWN_OUTCOMES and (entry.outcome != "sending" or entry.created_at < in_flight_since)
+    }
+
+
+RESULT_FIELDS = ("http_status", "outcome", "message", "response_excerpt", "duration_ms")
+
+
+def audited_call(
+    request,
+    client,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    idempotency_key: str,
+    action: str,
+    target_type: str = "",
+    target_ids: list | None = None,
+    target_key: str = "",
+    message: str | None = None,
+    submission: str = "",
+    reason: str = "",
+) -> tuple[ApiResult, ActionRecord]:
+    """Make one call with its audit row written first (outcome "sending"), then completed with
+    the answer: a process that dies after sending leaves a "sending" row, never no row."""
+    prepared = client.prepare(method, path, body, idempotency_key)
+    entry = record(
+        request,
+        prepared,
+        action=action,
+        target_type=target_type,
+        target_ids=target_ids,
+        target_key=target_key,
+        message=message,
+        submission=submission,
+        reason=reason,
+    )
+    result = client.send(prepared, body)
+    complete(entry, result, message=message)
+    return result, entry
+
+
+def complete(entry: ActionRecord, result: ApiResult, *, message: str | None = None) -> ActionRecord:
+    """Fill in what the service answered on a row recorded before the call."""
+    entry.http_status = result.http_status
+    entry.outcome = result.outcome
+    entry.message = message if message is not None else result.message
+    entry.response_excerpt = result.response_excerpt
+    entry.duration_ms = result.duration_ms
+    entry.save(update_fields=list(RESULT_FIELDS))
+    return entry
+
+
 def record(
     request,
     result: ApiResult,
@@ -102,6 +179,8 @@ def record(
     target_ids: list | None = None,
     target_key: str = "",
     message: str | None = None,
+    submission: str = "",
+    reason: str = "",
 ) -> ActionRecord:
     user = request.user if getattr(request.user, "is_authenticated", False) else None
     return ActionRecord.objects.create(
@@ -121,7 +200,30 @@ def record(
         response_excerpt=result.response_excerpt,
         duration_ms=result.duration_ms,
         idempotency_key=result.idempotency_key[:200],
+        submission=submission,
+        reason=reason,
     )
+
+
+# -- reasons -------------------------------------------------------------------------------------
+def reason_error(reason: str) -> str | None:
+    """None if `reason` will do: a ticket reference (ACTION_REASON_PATTERN) or free text long enough."""
+    import re
+
+    text = (reason or "").strip()
+    pattern = getattr(settings, "ACTION_REASON_PATTERN", "") or ""
+    if pattern and re.fullmatch(pattern, text):
+        return None
+    minimum = int(getattr(settings, "ACTION_REASON_MIN_LENGTH", 10))
+    if len(text) >= minimum:
+        return None
+    if not text:
+        return "Give a reason: a ticket reference or a sentence saying why."
+    return f"The reason is too short: give a ticket reference or at least {minimum} characters saying why."
+
+
+def clean_reason(reason: str) -> str:
+    return " ".join((reason or "").split())[:2000]
 
 
 # -- the action model ----------------------------------------------------------------------------
@@ -148,28 +250,37 @@ class RowResult:
 class CallContext:
     """What `execute()` gets: calls through here are made, audited and keyed per row and attempt."""
 
-    def __init__(self, request, action: SourceAction, attempt: str):
+    def __init__(self, request, action: SourceAction, submission: str, *, reason: str = ""):
         self.request = request
+        self.reason = reason
         self.action = action
-        self.attempt = attempt
+        self.submission = submission  # the confirmed form's one-time token
         self.client = client_for_source(action.source)
         self.results: list[ApiResult] = []
         self.records: list[ActionRecord] = []
+        self._calls_per_row: dict[str, int] = {}
 
     def call(self, row, method: str, path: str, body: Any = None, *, audit_message: str | None = None) -> ApiResult:
         key = self.action.row_key(row)
-        idem = new_idempotency_key(self.action.name, key, self.attempt, len(self.results))
-        result = self.client.request(method, path, body=body, idempotency_key=idem)
-        self.results.append(result)
-        entry = record(
+        index = self._calls_per_row.get(key, 0)
+        self._calls_per_row[key] = index + 1
+        idem = idempotency_key_for(self.submission, self.action.name, key, index, method.upper(), path)
+        result, entry = audited_call(
             self.request,
-            result,
+            self.client,
+            method,
+            path,
+            body,
+            idempotency_key=idem,
             action=self.action.name,
             target_type=self.action.target_type,
             target_ids=[key],
             target_key=key,
             message=audit_message,
+            submission=submission_digest(self.submission),
+            reason=self.reason,
         )
+        self.results.append(result)
         self.records.append(entry)
         return result
 
@@ -235,14 +346,15 @@ class SourceAction:
 
 
 class RowCallAction(SourceAction):
-    """One call per row: `path` is formatted with `{key}` (the row key); `body` is sent as JSON."""
+    """One call per row: `path` is formatted with `{key}`, the row key quoted as one path segment
+    (`x/../other` → `x%2F..%2Fother`), so the call confirmed and audited is the call made."""
 
     method: str = "POST"
     path: str = ""
     body: Any = None
 
     def plan(self, row) -> list[PlannedCall]:
-        return [PlannedCall(self.method, self.path.format(key=self.row_key(row), row=row), self.body)]
+        return [PlannedCall(self.method, self.path.format(key=quote_segment(self.row_key(row))), self.body)]
 
 
 def source_action(*, source: str, name: str, description: str, path: str, **attrs):
@@ -281,6 +393,15 @@ def run_source_action(action: SourceAction, modeladmin, request, queryset):
     if request.POST.get("post") != "yes":
         return confirmation_page(action, modeladmin, request, rows)
 
+    reason = clean_reason(request.POST.get("reason", ""))
+    problem = reason_error(reason)
+    if problem:
+        return confirmation_page(action, modeladmin, request, rows, reason_error=problem, reason=reason)
+
+    background = len(rows) > inline_max_rows()
+    if background:
+        return start_bulk_run(action, modeladmin, request, rows, reason)
+
     state = consume_token(
         request, action.name, request.POST.get("token", ""), source=action.source, row_count=len(rows)
     )
@@ -289,14 +410,23 @@ def run_source_action(action: SourceAction, modeladmin, request, queryset):
             request, "This confirmation has expired or is not valid; open the action again. Nothing was called."
         )
         return _back(request)
+    resend: set[str] | None = None
     if state == DUPLICATE:
-        messages.warning(
-            request, f"“{action.description}” was already submitted with this confirmation; nothing was called again."
+        resend = unresolved_targets(request.POST.get("token", ""))
+        if not resend:
+            messages.warning(
+                request,
+                f"“{action.description}” was already submitted with this confirmation; nothing was called again.",
+            )
+            return _back(request)
+        rows = [row for row in rows if action.row_key(row) in resend]
+        messages.info(
+            request,
+            f"Re-sending the {len(rows)} call(s) of this confirmation whose outcome was unknown, with the same "
+            "Idempotency-Key, so the service can recognise a call it already carried out.",
         )
-        return _back(request)
 
-    attempt = request.POST.get("token", "")[-10:]
-    ctx = CallContext(request, action, attempt)
+    ctx = CallContext(request, action, request.POST.get("token", ""), reason=reason)
     outcomes: list[RowResult] = []
     skipped: list[tuple[str, str]] = []
     for row in rows:
@@ -313,6 +443,60 @@ def run_source_action(action: SourceAction, modeladmin, request, queryset):
     return _back(request)
 
 
+def inline_max_rows() -> int:
+    return int(getattr(settings, "BULK_INLINE_MAX_ROWS", 5))
+
+
+def matching_now(modeladmin, request) -> int | None:
+    """How many rows the list's filters (the changelist URL the action was posted to) match now."""
+    try:
+        changelist = modeladmin.get_changelist_instance(request)
+        return changelist.get_queryset(request).values("pk")[: bulk_limit() + 1].count()
+    except Exception:  # not a changelist (a detail-page button), or parameters it refuses
+        return None
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def start_bulk_run(action: SourceAction, modeladmin, request, rows, reason: str):
+    """Freeze the confirmed rows as a bulk run, queue it for the worker, show its page."""
+    from django.urls import reverse
+
+    from backoffice.bulk.models import BulkRun
+    from backoffice.bulk.runner import freeze
+
+    token = request.POST.get("token", "")
+    state = consume_token(request, action.name, token, source=action.source, row_count=len(rows))
+    if state == INVALID:
+        messages.error(
+            request, "This confirmation has expired or is not valid; open the action again. Nothing was called."
+        )
+        return _back(request)
+    if state == DUPLICATE:
+        existing = BulkRun.objects.filter(submission=submission_digest(token)).first()
+        messages.warning(request, f"“{action.description}” was already submitted with this confirmation.")
+        if existing is not None:
+            return HttpResponseRedirect(reverse("admin:bulk_bulkrun_change", args=[existing.pk]))
+        return _back(request)
+    run = freeze(
+        action,
+        modeladmin.model,
+        request,
+        rows,
+        token=token,
+        reason=reason,
+        matched_when_looked=_int_or_none(request.POST.get("looked_count")) or len(rows),
+        matched_at_confirm=matching_now(modeladmin, request),
+    )
+    messages.info(request, f"“{action.description}” on {len(rows)} rows runs in the background.")
+    return HttpResponseRedirect(reverse("admin:bulk_bulkrun_change", args=[run.pk]))
+
+
 def _back(request):
     target = safe_next(request)
     return HttpResponseRedirect(target) if target else None  # None: the admin redirects to the list
@@ -325,23 +509,33 @@ def report(request, title: str, outcomes: list[RowResult], skipped: list[tuple[s
     if skipped:
         summary += f", {len(skipped)} skipped"
     level = messages.SUCCESS if not failed else (messages.WARNING if ok else messages.ERROR)
+    mask = pii.masker(request)
     if not outcomes and skipped:
         level = messages.WARNING
     messages.add_message(request, level, summary + ".")
     for outcome in failed[:MAX_FAILURE_LINES]:
-        messages.error(request, f"{outcome.key}: {outcome.reason}")
+        messages.error(request, mask.text(f"{outcome.key}: {outcome.reason}"))
     if len(failed) > MAX_FAILURE_LINES:
         messages.error(request, f"… and {len(failed) - MAX_FAILURE_LINES} more failures (see the audit log).")
     for key, reason in skipped[:MAX_FAILURE_LINES]:
-        messages.warning(request, f"{key}: skipped, {reason}")
+        messages.warning(request, mask.text(f"{key}: skipped, {reason}"))
     if len(skipped) > MAX_FAILURE_LINES:
         messages.warning(request, f"… and {len(skipped) - MAX_FAILURE_LINES} more skipped rows.")
     for outcome in outcomes:
         for note in outcome.notes:
-            messages.warning(request, f"{outcome.key}: {note}")
+            messages.warning(request, mask.text(f"{outcome.key}: {note}"))
 
 
-def confirmation_page(action: SourceAction, modeladmin, request, rows, *, extra_context: dict | None = None):
+def confirmation_page(
+    action: SourceAction,
+    modeladmin,
+    request,
+    rows,
+    *,
+    extra_context: dict | None = None,
+    reason_error: str | None = None,
+    reason: str = "",
+):
     client = client_for_source(action.source)
     items = []
     for row in rows:
@@ -375,6 +569,12 @@ def confirmation_page(action: SourceAction, modeladmin, request, rows, *, extra_
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "source": action.source,
         "media": modeladmin.media,
+        "reason": reason,
+        "reason_error": reason_error,
+        "reason_pattern": getattr(settings, "ACTION_REASON_PATTERN", ""),
+        "background": len(items) > inline_max_rows(),
+        "looked_count": _int_or_none(request.POST.get("looked_count")) or len(items),
+        "matching_now": matching_now(modeladmin, request),
         **(extra_context or {}),
     }
     request.current_app = modeladmin.admin_site.name

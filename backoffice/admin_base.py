@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup, DisallowedModelAdminToField
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import QuerySet
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -14,7 +20,10 @@ from backoffice.search import identifier_q
 
 
 class ReadOnlyAdminMixin:
-    """No add, change or delete, for anyone: rows here belong to someone else or are a record."""
+    """No add, change or delete, for anyone (superusers too): rows here belong to someone else or
+    are a record. The refusal comes before any write transaction is opened: Django's add, change
+    and delete views open one on the model's write database, which the router refuses for a source
+    (an error 500 instead of a 403)."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -25,8 +34,149 @@ class ReadOnlyAdminMixin:
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is None or request.method not in ("GET", "HEAD"):
+            raise PermissionDenied("These rows are read-only here: change them through the owning service.")
+        return self._changeform_view(request, object_id, form_url, extra_context)
 
-class SourceModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    def delete_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied("These rows are read-only here: nothing can be deleted.")
+
+
+class AllowListedLookupsMixin:
+    """A changelist accepts only what it declares: its filters' parameters, search (`q`), ordering
+    (`o`), the page (`p`) and `extra_lookup_parameters`. Anything else (`?email__startswith=j`,
+    `?payload__icontains=x`), a value with a NUL byte, or a value outside a filter's fixed choices is
+    answered 400 with an explanation, before any query runs."""
+
+    extra_lookup_parameters: tuple[str, ...] = ()
+    # A shared link's token and its keyset cursor (backoffice.shared): read by the changelist
+    # before the list is built, then replaced by the parameters the link stands for.
+    shared_link_parameters: tuple[str, ...] = ("_shared", "_after")
+    show_facets = admin.ShowFacets.NEVER  # facet counts are a COUNT per choice on a big table
+
+    def declared_lookup_parameters(self, request) -> frozenset[str]:
+        cached = self.__dict__.get("_declared_lookups")
+        if cached is None:
+            cached = self.__dict__["_declared_lookups"] = frozenset(_declared_lookups(self, request))
+        return cached
+
+    def lookup_allowed(self, lookup, value, request=None):
+        return lookup in self.declared_lookup_parameters(request) and "\x00" not in str(value)
+
+    def get_changelist_instance(self, request):
+        check_query_string(request)
+        try:
+            return super().get_changelist_instance(request)
+        except BadListParameters:
+            raise
+        except (IncorrectLookupParameters, DisallowedModelAdminLookup, DisallowedModelAdminToField) as exc:
+            raise BadListParameters(
+                f"This list cannot be shown with these parameters ({exc or 'invalid value'})."
+            ) from exc
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except BadListParameters as exc:
+            return bad_parameters_response(request, self, exc)
+
+    def get_changelist(self, request, **kwargs):
+        from backoffice.changelist import AllowListedChangeList
+
+        return AllowListedChangeList
+
+    def accepted_parameters_help(self, request) -> list[str]:
+        from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, SEARCH_VAR
+
+        return sorted(
+            {SEARCH_VAR, ORDER_VAR, PAGE_VAR, *self.shared_link_parameters, *self.declared_lookup_parameters(request)}
+        )
+
+
+class BadListParameters(Exception):
+    """A changelist or export asked for with parameters it does not accept (answered 400)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+PAGE_RE = re.compile(r"^[1-9][0-9]{0,5}$")
+
+
+def check_query_string(request) -> None:
+    from django.contrib.admin.views.main import PAGE_VAR
+
+    for key, values in request.GET.lists():
+        if "\x00" in key or any("\x00" in v for v in values):
+            raise BadListParameters("A parameter contains a NUL byte; no such value exists. Nothing was searched.")
+    page = request.GET.get(PAGE_VAR)
+    if page is not None and not PAGE_RE.match(page):
+        raise BadListParameters(f"{PAGE_VAR} is a page number counted from 1, not “{page[:40]}”.")
+
+
+def _declared_lookups(model_admin, request) -> set[str]:
+    """The lookup parameters the admin's filters expect, plus its own declared ones."""
+    from django.contrib.admin.utils import get_fields_from_path
+    from django.db.models import ForeignKey
+
+    names: set[str] = set(model_admin.extra_lookup_parameters)
+    model = model_admin.model
+    for list_filter in model_admin.get_list_filter(request) if request is not None else model_admin.list_filter:
+        if callable(list_filter) and not isinstance(list_filter, tuple | list):
+            # A filter with several parameters (a date range) names them all in parameter_names.
+            names.update(getattr(list_filter, "parameter_names", None) or [list_filter.parameter_name])
+            continue
+        field_path = list_filter[0] if isinstance(list_filter, tuple | list) else list_filter
+        field = get_fields_from_path(model, field_path)[-1]
+        names |= _field_filter_parameters(field, field_path)
+    if model_admin.date_hierarchy:
+        names |= {f"{model_admin.date_hierarchy}__{part}" for part in ("year", "month", "day")}
+    # An exact match on a relation's key (links such as "this user's jobs"): ids are shown anyway.
+    for field in model._meta.concrete_fields:
+        if isinstance(field, ForeignKey):
+            target = field.target_field.name
+            names |= {
+                field.name,
+                field.attname,
+                f"{field.name}__{target}__exact",
+                f"{field.name}__exact",
+                f"{field.attname}__exact",
+            }
+    return names
+
+
+def _field_filter_parameters(field, field_path: str) -> set[str]:
+    """What Django's built-in field filter for `field` reads from the query string (its
+    expected_parameters), worked out without building the filter (which may query)."""
+    kind = field.get_internal_type()
+    if field.is_relation:
+        return {f"{field_path}__{field.target_field.name}__exact", f"{field_path}__isnull"}
+    if field.flatchoices or kind in ("BooleanField", "NullBooleanField"):
+        return {field_path, f"{field_path}__exact", f"{field_path}__isnull"}
+    if kind in ("DateField", "DateTimeField"):
+        return {f"{field_path}__gte", f"{field_path}__lt", f"{field_path}__isnull"}
+    return {field_path, f"{field_path}__isnull"}
+
+
+def bad_parameters_response(request, model_admin, exc: BadListParameters):
+    from django.template.response import TemplateResponse
+
+    opts = model_admin.model._meta
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"{opts.verbose_name_plural.capitalize()}: parameters not accepted",
+        "opts": opts,
+        "message": exc.message,
+        "accepted": model_admin.accepted_parameters_help(request),
+        "list_url": request.path.rsplit("export.csv", 1)[0],
+    }
+    request.current_app = model_admin.admin_site.name
+    return TemplateResponse(request, "backoffice/bad_parameters.html", context, status=400)
+
+
+class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only admin over an unmanaged source model.
 
     Subclasses declare:
@@ -41,6 +191,7 @@ class SourceModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     pii_fields: tuple[str, ...] = ()  # shown masked to roles without access.view_pii
     detail_actions: tuple = ()  # source actions offered as buttons on the detail page
     audit_key_field = "pk"  # the value ActionRecord.target_key holds for a row of this model
+    as_of_field: str | None = "auto"  # a shared link's moment applies to it (see get_as_of_field)
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 50
@@ -74,41 +225,74 @@ class SourceModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
-        masked = self.pii_columns(request)
-        return [masked.get(f, f) for f in fields if f not in self.secret_fields]
+        masked = {**self.date_columns(), **self.pii_columns(request, detail=True)}
+        return [masked.get(f, f) if isinstance(f, str) else f for f in fields if f not in self.secret_fields]
 
     def get_fieldsets(self, request, obj=None):
         if not self.fieldsets:
             return super().get_fieldsets(request, obj)
-        masked = self.pii_columns(request)
+        masked = {**self.date_columns(), **self.pii_columns(request, detail=True)}
         return [
             (title, {**opts, "fields": [masked.get(f, f) if isinstance(f, str) else f for f in opts["fields"]]})
             for title, opts in self.fieldsets
         ]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), *self.pii_columns(request).values()]
+        return [*super().get_readonly_fields(request, obj), *self.pii_columns(request, detail=True).values()]
 
     def get_list_display(self, request):
         masked = self.pii_columns(request)
         return [masked.get(f, f) if isinstance(f, str) else f for f in super().get_list_display(request)]
 
-    def pii_columns(self, request) -> dict:
-        """Per-request display callables for PII fields (the mask depends on who is looking)."""
-        cache = request.__dict__.setdefault("_pii_columns", {})
-        if id(self) not in cache:
+    def date_columns(self) -> dict:
+        """A When column per plain DateTimeField: the detail page shows "4 min ago" with the exact
+        UTC time on hover, like every other date (lists get the same from source_result_list)."""
+        columns = self.__dict__.get("_date_columns")
+        if columns is None:
+            from backoffice.columns import When
+
             columns = {}
+            for field in self.model._meta.concrete_fields:
+                if isinstance(field, models.DateTimeField) and field.name not in self.pii_fields:
+                    column = When(field.name, description=str(field.verbose_name))
+                    column.__name__ = field.name
+                    columns[field.name] = column
+            self.__dict__["_date_columns"] = columns
+        return columns
+
+    def pii_columns(self, request, *, detail: bool = False) -> dict:
+        """Per-request display callables for PII fields (the mask depends on who is looking); on a
+        detail page a masked value carries a "reveal" link (break-glass, pii.reveal_view)."""
+        cache = request.__dict__.setdefault("_pii_columns", {})
+        if (id(self), detail) not in cache:
+            columns = {}
+            mask = pii.masker(request)
             for name in self.pii_fields:
 
-                def column(obj, _name=name):
-                    return pii.email_for(request.user, getattr(obj, _name, None))
+                def column(obj, _name=name, _mask=mask):
+                    shown = _mask.value(getattr(obj, _name, None))
+                    if detail and _mask.masks and getattr(obj, _name, None):
+                        return format_html(
+                            '{} <a class="reveal-link" href="{}">reveal</a>', shown, self.reveal_url(obj, _name)
+                        )
+                    return shown
 
                 column.short_description = self.model._meta.get_field(name).verbose_name
-                column.admin_order_field = name
+                if not mask.masks:  # sorting by a hidden value would reveal its order
+                    column.admin_order_field = name
                 column.__name__ = name
                 columns[name] = column
-            cache[id(self)] = columns
-        return cache[id(self)]
+            cache[(id(self), detail)] = columns
+        return cache[(id(self), detail)]
+
+    def reveal_url(self, obj, field: str) -> str:
+        from urllib.parse import urlencode
+
+        from django.urls import reverse
+
+        opts = self.model._meta
+        url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_reveal", args=[obj.pk])
+        return f"{url}?{urlencode({'field': field})}"
 
     # -- search --------------------------------------------------------------------------------
     def __init__(self, model, admin_site):
@@ -139,10 +323,56 @@ class SourceModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_search_help_text(self):
         return f"Search by {self.identifier_help()}." if self.identifier_fields else None
 
+    def get_as_of_field(self) -> str | None:
+        """The column a shared link's moment applies to: `as_of_field` when declared (None: the
+        model has none), else updated_at or created_at when the model has one."""
+        if self.as_of_field != "auto":
+            return self.as_of_field
+        names = {f.name for f in self.model._meta.concrete_fields if isinstance(f, models.DateTimeField)}
+        return next((n for n in ("updated_at", "created_at") if n in names), None)
+
+    def open_shared_view(self, request):
+        """A changelist opened through a shared link (?_shared=token[&_after=cursor]): the stored
+        parameters replace the query string; None when the request is not one."""
+        from backoffice.shared.models import SharedView
+
+        token = request.GET.get("_shared")
+        if token is None:
+            return None
+        record = SharedView.objects.filter(token=token[:64]).first()
+        if record is None or record.path != request.path:
+            raise BadListParameters("This shared link does not exist or belongs to another list.")
+        cursor = request.GET.get("_after")
+        others = set(request.GET) - set(self.shared_link_parameters)
+        if others:
+            raise BadListParameters(
+                f"A shared link takes no other parameters ({', '.join(sorted(others))[:80]}): open the list itself."
+            )
+        from django.http import QueryDict
+
+        request.GET = QueryDict(record.query)
+        request.shared_view = record
+        request.shared_cursor = cursor
+        return record
+
+    def get_preserved_filters(self, request):
+        record = getattr(request, "shared_view", None)
+        if record is not None:  # back to the shared list, never its parameters in a row's URL
+            from urllib.parse import urlencode
+
+            return urlencode({"_changelist_filters": f"_shared={record.token}"})
+        return super().get_preserved_filters(request)
+
     def changelist_view(self, request, extra_context=None):
         from backoffice.health_admin import drift_banner_for
 
-        if request.user.has_perm("access.export_rows"):
+        try:
+            shared = self.open_shared_view(request)
+        except BadListParameters as exc:
+            return bad_parameters_response(request, self, exc)
+        if shared is not None:
+            extra_context = {**(extra_context or {}), "shared_view": shared}
+        elif self.has_view_permission(request):  # masked for roles without access.view_pii
             extra_context = {**(extra_context or {}), "export_url": "export.csv?" + request.GET.urlencode()}
         opts = self.model._meta
         extra_context = {
@@ -153,6 +383,10 @@ class SourceModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     # -- detail page ------------------------------------------------------------------------------
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and "log_links" not in context:
+            from backoffice.logs import log_links
+
+            context["log_links"] = log_links(self, obj)
         if obj is not None and "action_buttons" not in context:
             from backoffice.actions import action_buttons
             from backoffice.audit.admin import actions_on_url
@@ -162,6 +396,18 @@ class SourceModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 context["actions_on_url"] = actions_on_url(self.opts.app_label, getattr(obj, self.audit_key_field))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    def history_view(self, request, object_id, extra_context=None):
+        """The row's audit trail: who did what to it through the back office."""
+        from backoffice.history import history_response
+
+        return history_response(
+            request,
+            self,
+            object_id,
+            source=self.opts.app_label,
+            key_of=lambda obj: getattr(obj, self.audit_key_field),
+        )
+
     # -- export ---------------------------------------------------------------------------------
     def get_urls(self):
         from django.urls import path
@@ -170,7 +416,12 @@ class SourceModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
         opts = self.model._meta
         view = self.admin_site.admin_view(lambda request: export_changelist_csv(self, request))
-        return [path("export.csv", view, name=f"{opts.app_label}_{opts.model_name}_export"), *super().get_urls()]
+        reveal = self.admin_site.admin_view(lambda request, object_id: pii.reveal_view(self, request, object_id))
+        return [
+            path("export.csv", view, name=f"{opts.app_label}_{opts.model_name}_export"),
+            path("<path:object_id>/reveal/", reveal, name=f"{opts.app_label}_{opts.model_name}_reveal"),
+            *super().get_urls(),
+        ]
 
     # -- list rendering ---------------------------------------------------------------------------
     @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
@@ -186,4 +437,4 @@ class SourceModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # -- display helpers -----------------------------------------------------------------------
     @staticmethod
     def masked_email(request, value):
-        return pii.email_for(request.user, value)
+        return pii.masker(request).value(value)

@@ -63,7 +63,9 @@ class BackofficeAdminSite(admin.AdminSite):
             path("find/", self.admin_view(find_view), name="find"),
             path("timeline/", self.admin_view(timeline_view), name="timeline"),
         ]
-        return [*tool_urls, panel_url, *people, *super().get_urls()]
+        from backoffice.shared.views import urls as shared_urls
+
+        return [*tool_urls, panel_url, *people, *shared_urls(self), *super().get_urls()]
 
     def tools_for(self, request, source: str | None = None) -> list[dict]:
         return [

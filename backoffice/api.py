@@ -8,6 +8,8 @@ is sent in `X-Admin-Key` and never appears in a result, a log line or an excepti
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import logging
 import re
@@ -16,6 +18,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from django.conf import settings
@@ -24,6 +27,7 @@ from urllib3.util.retry import Retry
 
 logger = logging.getLogger(__name__)
 
+SENDING = "sending"  # recorded before the call; stays so if the process dies before the answer
 OK = "ok"
 REJECTED = "rejected"
 SERVICE_ERROR = "service_error"
@@ -68,6 +72,7 @@ class ApiResult:
 
 
 OUTCOME_LABELS = {
+    SENDING: "sent, no answer recorded",
     OK: "ok",
     REJECTED: "rejected by the service",
     SERVICE_ERROR: "service error",
@@ -91,10 +96,29 @@ def scrub(value: Any, secrets: tuple[str, ...] = ()) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=64)
+def secret_forms(secret: str) -> tuple[str, ...]:
+    """The secret and its base64 forms (standard and URL-safe) at each of the three alignments
+    it can have inside a longer encoded text, longest first."""
+    import base64
+
+    if not secret or len(secret) < 4:
+        return ()
+    raw = secret.encode()
+    forms = {secret}
+    for offset in range(3):
+        part = raw[offset:]
+        part = part[: len(part) // 3 * 3]
+        if len(part) >= 3:
+            forms.add(base64.b64encode(part).decode())
+            forms.add(base64.urlsafe_b64encode(part).decode())
+    return tuple(sorted((f for f in forms if len(f) >= 4), key=len, reverse=True))
+
+
 def scrub_text(text: str, secrets: tuple[str, ...] = ()) -> str:
     for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, REDACTED)
+        for form in secret_forms(secret):
+            text = text.replace(form, REDACTED)
     return text
 
 
@@ -127,9 +151,32 @@ def service_message(data: Any, raw: str) -> str:
     return (raw or "").strip()[:300]
 
 
+def quote_segment(value: Any) -> str:
+    """One URL path segment: `x/../other` becomes `x%2F..%2Fother`, never a path of its own."""
+    return quote(str(value), safe="")
+
+
+def api_path(template: str, *segments: Any) -> str:
+    """`api_path("/admin/wrapped/runs/{}/retry", run_id)`: every segment quoted."""
+    return template.format(*(quote_segment(s) for s in segments))
+
+
+def _readable(parts) -> str:
+    return ":".join(re.sub(r"[^A-Za-z0-9_.@-]", "_", str(p))[:60] for p in parts if p not in (None, ""))
+
+
+def idempotency_key_for(submission: str, *parts: Any) -> str:
+    """The key of one confirmed call: derived from the confirmed submission (its one-time token)
+    and the call's target, so sending the same confirmed call again carries the same key and the
+    service can de-duplicate it. Readable parts, then a digest of everything; header-safe."""
+    digest = hashlib.sha256("\x1f".join([submission, *(str(p) for p in parts)]).encode()).hexdigest()[:24]
+    readable = _readable(parts[:2])
+    return f"bo:{readable}:{digest}" if readable else f"bo:{digest}"
+
+
 def new_idempotency_key(*parts: Any) -> str:
-    """A key unique per row and attempt: readable parts plus a random suffix, header-safe."""
-    readable = ":".join(re.sub(r"[^A-Za-z0-9_.@-]", "_", str(p))[:80] for p in parts if p not in (None, ""))
+    """A one-off key (a call that is not the confirmed submission's): readable parts + random suffix."""
+    readable = _readable(parts)
     suffix = uuid.uuid4().hex[:16]
     return f"bo:{readable}:{suffix}" if readable else f"bo:{suffix}"
 
@@ -184,18 +231,26 @@ class AdminApiClient:
         return self.request("POST", path, body=body, **kwargs)
 
     def request(self, method: str, path: str, body: Any = None, idempotency_key: str | None = None) -> ApiResult:
+        return self.send(self.prepare(method, path, body, idempotency_key), body)
+
+    def prepare(self, method: str, path: str, body: Any = None, idempotency_key: str | None = None) -> ApiResult:
+        """The call as it will be made (outcome "sending"), to be recorded before it is sent."""
         method = method.upper()
-        key = self._key()
-        secrets = (key,)
-        idem = idempotency_key or new_idempotency_key(self.alias, method, path)
-        result = ApiResult(
+        return ApiResult(
             source=self.alias,
             method=method,
             path=path,
-            outcome=NOT_CONFIGURED,
-            request_body=scrub(body, secrets),
-            idempotency_key=idem,
+            outcome=SENDING,
+            request_body=scrub(body, (self._key(),)),
+            idempotency_key=idempotency_key or new_idempotency_key(self.alias, method, path),
         )
+
+    def send(self, result: ApiResult, body: Any = None) -> ApiResult:
+        """Make a prepared call; `result` is completed in place and returned. Never raises."""
+        method, path, idem = result.method, result.path, result.idempotency_key
+        key = self._key()
+        secrets = (key,)
+        result.outcome = NOT_CONFIGURED
         if not self.base_url or not key:
             missing = "base URL" if not self.base_url else "admin key"
             result.message = (

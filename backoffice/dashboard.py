@@ -13,16 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache as memoize
 from importlib import import_module
-from importlib.util import find_spec
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import Http404
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django_htmx.http import HttpResponseStopPolling
 
+from backoffice.source_app import source_module
 from backoffice.sources import get_source
 
 logger = logging.getLogger(__name__)
@@ -48,11 +49,11 @@ class Panel:
 
 @memoize
 def all_panels() -> tuple[Panel, ...]:
-    panels = []
-    for alias in ("backoffice", *settings.CONFIGURED_SOURCES):
-        module = "backoffice.dashboard_panels" if alias == "backoffice" else f"monitoring.{alias}.dashboard"
-        if find_spec(module) is not None:
-            panels.extend(import_module(module).PANELS)
+    panels = list(import_module("backoffice.dashboard_panels").PANELS)
+    for alias in settings.CONFIGURED_SOURCES:
+        module = source_module(alias, "dashboard")
+        if module is not None:
+            panels.extend(module.PANELS)
     return tuple(panels)
 
 
@@ -88,10 +89,16 @@ def dashboard_context(request) -> dict:
 
 
 def panel_view(request, source: str, name: str):
-    """htmx partial for one panel; 286 (stop polling) once the user may no longer see it."""
+    """htmx partial for one panel; 286 (stop polling) once the user may no longer see it.
+
+    A panel is a fragment of the dashboard: a request that is not htmx's (a bookmarked or typed
+    URL) is sent to the dashboard itself.
+    """
     panel = next((p for p in all_panels() if p.source == source and p.name == name), None)
     if panel is None:
         raise Http404("No such panel")
     if panel not in visible_panels(request.user):
         return HttpResponseStopPolling()
+    if not request.htmx:
+        return redirect("admin:index")
     return TemplateResponse(request, "backoffice/dashboard/panel.html", panel_state(panel, request.user))

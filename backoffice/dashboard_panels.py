@@ -11,7 +11,7 @@ RECENT_ACTIONS = 8
 def my_recent_actions(user) -> dict:
     records = list(
         ActionRecord.objects.filter(user=user)
-        .only("created_at", "source", "action", "target_key", "outcome", "message")
+        .only("created_at", "source", "action", "target_key", "outcome", "message", "reason")
         .order_by("-created_at", "-id")[:RECENT_ACTIONS]
     )
     return {"records": records}

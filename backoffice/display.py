@@ -3,72 +3,31 @@
 from __future__ import annotations
 
 import json
+from functools import cache as memoize
 
 from django.utils.html import format_html
 
 MAX_INLINE_JSON_CHARS = 200_000
 
-STATUS_TONES = {
-    "ok": {
-        "ready",
-        "succeeded",
-        "completed",
-        "complete",
-        "success",
-        "posted",
-        "active",
-        "finalized",
-        "ACTIVE",
-        "COMPLETED",
-        "healthy",
-    },
-    "run": {
-        "running",
-        "processing",
-        "queued",
-        "posting",
-        "finalizing",
-        "generating",
-        "scripting",
-        "assembling",
-        "distributing",
-        "RUNNING",
-        "warming_p1",
-        "warming_p2",
-        "warming_p3",
-    },
-    "bad": {
-        "failed",
-        "error",
-        "expired",
-        "cancelled",
-        "banned",
-        "suspended",
-        "shadowbanned",
-        "restricted",
-        "FAILED",
-        "SUSPENDED",
-        "removed",
-        "flagged",
-        "disconnected",
-        "CRITICAL",
-        "ERROR",
-        "critical",
-    },
-    "warn": {
-        "pending",
-        "waiting",
-        "paused",
-        "draft",
-        "maintenance",
-        "cooldown",
-        "resting",
-        "UNVERIFIED",
-        "WARNING",
-        "warning",
-        "scrape_done",
-    },
+# The back office's own status words; each source declares its own (SourceAppConfig.status_tones).
+CORE_STATUS_TONES = {
+    "ok": frozenset({"healthy"}),
+    "warn": frozenset({"waiting", "warning", "WARNING"}),
+    "bad": frozenset({"error", "ERROR"}),
 }
+
+
+@memoize
+def status_tones() -> dict[str, str]:
+    """{word: tone} over the core's words and every configured source's declared ones."""
+    from backoffice.source_app import source_configs
+
+    tones: dict[str, str] = {}
+    for declared in (CORE_STATUS_TONES, *(config.status_tones for config in source_configs())):
+        for tone, words in declared.items():
+            for word in words:
+                tones.setdefault(word, tone)
+    return tones
 
 
 def status_badge(value) -> str:
@@ -76,7 +35,7 @@ def status_badge(value) -> str:
     if value in (None, ""):
         return "—"
     text = str(value)
-    tone = next((t for t, values in STATUS_TONES.items() if text in values), "")
+    tone = status_tones().get(text, "")
     return format_html('<span class="badge badge-{}">{}</span>', tone or "neutral", text)
 
 

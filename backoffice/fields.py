@@ -19,7 +19,22 @@ class SourceJSONField(models.JSONField):
     JSONField crashes with "the JSON object must be str ... not dict" when it decodes again.
     This field accepts both the raw text and the already-decoded value. Keys are still read in
     the database with KT(); comparisons on a `json` column need a cast to jsonb.
+
+    `json_type` says which of the two the service's table has ("json" or "jsonb", the default):
+    check_sources reports a column that changed from it.
     """
+
+    def __init__(self, *args, json_type: str = "jsonb", **kwargs):
+        if json_type not in ("json", "jsonb"):
+            raise ValueError(f"json_type must be 'json' or 'jsonb', not {json_type!r}")
+        self.json_type = json_type
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.json_type != "jsonb":
+            kwargs["json_type"] = self.json_type
+        return name, path, args, kwargs
 
     def from_db_value(self, value, expression, connection):
         if value is None or not isinstance(value, str | bytes | bytearray):
@@ -29,6 +44,14 @@ class SourceJSONField(models.JSONField):
         except ValueError:
             # Not JSON after all (a KT() text value read through this field): keep it as is.
             return value
+
+
+class NativeEnumField(models.CharField):
+    """A column of a PostgreSQL enum type, read and compared as text; `choices` are its labels.
+
+    Behaves exactly as a CharField. It tells check_sources that the service's column is a native
+    enum, so a varchar that became an enum (or the reverse) is reported as a type change.
+    """
 
 
 class NaiveUTCDateTimeField(models.DateTimeField):

@@ -13,8 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache as memoize
-from importlib import import_module
-from importlib.util import find_spec
 
 from django.conf import settings
 from django.contrib.admin.utils import quote
@@ -24,6 +22,7 @@ from django.urls import reverse
 
 from backoffice import pii
 from backoffice.search import TEXT, classify
+from backoffice.source_app import source_module
 from backoffice.sources import get_source
 
 logger = logging.getLogger(__name__)
@@ -71,9 +70,9 @@ def admin_url(model, pk) -> str:
 def all_finders() -> tuple[Finder, ...]:
     finders = []
     for alias in settings.CONFIGURED_SOURCES:
-        module = f"monitoring.{alias}.find"
-        if find_spec(module) is not None:
-            finders.extend(import_module(module).FINDERS)
+        module = source_module(alias, "find")
+        if module is not None:
+            finders.extend(module.FINDERS)
     return tuple(finders)
 
 

@@ -2,11 +2,17 @@
 
 Pure read functions: each check connects through the ordinary SELECT-only alias
 (`connections[alias]`), reads the catalogs and returns dataclasses. Nothing here writes, and a
-failing source gives a report, never an exception. Three catalog queries per source:
+failing source gives a report, never an exception. Four catalog queries per source:
 
 1. session and role: server version, read-only flags, role, TEMP/CREATE privileges;
 2. every mirrored table with its columns, types, enum labels and write privileges (ONE query);
-3. the indexes of those tables, to decide which recommended indexes are missing.
+3. the primary keys and unique indexes of those tables (is the model's key still a key?);
+4. their indexes, to decide which of the service's own indexes the pages rely on are gone and
+   which recommended indexes are missing.
+
+Expected types come from the models: each Django field class (and the fields of
+backoffice/fields.py) maps to the PostgreSQL type the services use for it (EXPECTED_TYPES), so a
+column whose type changed is named, with what it does to the pages that read it.
 
 Used by `manage.py check_sources` (deploy gate), the admin "Source health" page and the drift
 banner on a source's list pages (backoffice.health_admin).
@@ -16,15 +22,16 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
-from importlib import import_module
 
 from django.apps import apps
 from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
+from backoffice.fields import NaiveUTCDateTimeField, NativeEnumField, SourceJSONField
+from backoffice.source_app import source_config
 from backoffice.sources import get_source
 
 OK, INFO, WARNING, ERROR = "ok", "info", "warning", "error"
@@ -41,7 +48,7 @@ CONNECT, READ_ONLY, MISSING_TABLE, MISSING_COLUMN, TYPE, EXTRA_COLUMN, ENUM, IND
     "enum",
     "index",
 )
-JOIN = "join"
+JOIN, PRIMARY_KEY, SERVICE_INDEX = "join", "primary_key", "service_index"
 # Schema findings that make a page of the model fail (the banner shows these).
 PAGE_BREAKING = {MISSING_TABLE, MISSING_COLUMN, TYPE}
 
@@ -112,6 +119,9 @@ def check_source(alias: str) -> SourceReport:
     """The health report of one configured source. Never raises for a database problem."""
     started = time.perf_counter()
     report = SourceReport(alias=alias, label=get_source(alias).label, checked_at=timezone.now())
+    from backoffice import source_security  # the URL's TLS and the role's privileges (its own module)
+
+    source_security.check_tls(alias, report)
     wrapper = connections[alias]
     try:
         # Its own short-lived connection with the alias's settings (same SELECT-only role): the
@@ -124,14 +134,16 @@ def check_source(alias: str) -> SourceReport:
         return report
     report.reachable = True
     models = _mirrored_models(alias)
-    module = _models_module(alias)
+    config = source_config(alias)
     try:
         with raw, raw.cursor() as cursor:
             _check_session(cursor, report)
             tables = _read_tables(cursor, sorted({m._meta.db_table for m in models}))
             _check_write_privileges(tables, report)
-            _check_schema(models, tables, getattr(module, "SECRET_COLUMNS", {}) or {}, report)
-            _check_indexes(cursor, recommended_indexes(models, module), tables, report)
+            source_security.check_role(cursor, report, alias, mirrored=list(tables))
+            _check_schema(models, tables, config.secret_columns if config else {}, report)
+            _check_primary_keys(models, _read_keys(cursor, sorted(tables)), tables, report)
+            _check_indexes(cursor, index_declarations(alias, models), tables, report)
     except Exception as exc:  # psycopg errors: this connection is outside Django's wrappers
         report.add(ERROR, CONNECT, f"A catalog query failed: {_first_line(exc)}")
     finally:
@@ -257,40 +269,45 @@ def _mirrored_models(alias: str) -> list:
     return [m for m in config.get_models() if not m._meta.managed and not m._meta.proxy]
 
 
-def _models_module(alias: str):
-    try:
-        return import_module(f"{apps.get_app_config(alias).name}.models")
-    except (LookupError, ImportError):
-        return None
-
-
 TEXT_TYPES = {"text", "varchar", "bpchar", "char", "name", "citext"}
 INT_TYPES = {"int2", "int4", "int8"}
 FLOAT_TYPES = {"float4", "float8", "numeric"}
 TIMESTAMP_TYPES = {"timestamptz", "timestamp"}
-# Internal types whose columns either match one of these pg_type names or are an error.
-SIMPLE_TYPES = {
-    **dict.fromkeys(
-        (
-            "IntegerField",
-            "SmallIntegerField",
-            "PositiveIntegerField",
-            "PositiveSmallIntegerField",
-            "BigIntegerField",
-            "PositiveBigIntegerField",
-            "AutoField",
-            "BigAutoField",
-            "SmallAutoField",
-        ),
-        INT_TYPES,
-    ),
-    "FloatField": FLOAT_TYPES | INT_TYPES,
-    "DecimalField": FLOAT_TYPES | INT_TYPES,
-    "BooleanField": {"bool"},
-    "BinaryField": {"bytea"},
-    "DurationField": {"interval"},
-    "TimeField": {"time", "timetz"},
-    "GenericIPAddressField": {"inet"} | TEXT_TYPES,
+ENUM = "enum"  # any native enum type (its labels are compared with the field's choices)
+
+# The PostgreSQL type (pg_type.typname) the services use for each Django field class; the
+# fields of backoffice/fields.py refine it (expected_type). varchar and text are one family:
+# the pages read both alike, so a change between them is not reported.
+EXPECTED_TYPES = {
+    **dict.fromkeys(("AutoField", "IntegerField", "PositiveIntegerField"), "int4"),
+    **dict.fromkeys(("BigAutoField", "BigIntegerField", "PositiveBigIntegerField"), "int8"),
+    **dict.fromkeys(("SmallAutoField", "SmallIntegerField", "PositiveSmallIntegerField"), "int2"),
+    **dict.fromkeys(("CharField", "SlugField", "EmailField", "URLField"), "varchar"),
+    "TextField": "text",
+    "FloatField": "float8",
+    "DecimalField": "numeric",
+    "BooleanField": "bool",
+    "UUIDField": "uuid",
+    "DateTimeField": "timestamptz",
+    "DateField": "date",
+    "TimeField": "time",
+    "DurationField": "interval",
+    "BinaryField": "bytea",
+    "GenericIPAddressField": "inet",
+    "JSONField": "jsonb",
+}
+TYPE_NAMES = {
+    "int2": "smallint",
+    "int4": "integer",
+    "int8": "bigint",
+    "float4": "real",
+    "float8": "double precision",
+    "varchar": "character varying",
+    "bool": "boolean",
+    "timestamptz": "timestamp with time zone",
+    "timestamp": "timestamp without time zone",
+    "time": "time without time zone",
+    ENUM: "a native enum",
 }
 
 
@@ -301,18 +318,63 @@ def _field_kind(field) -> tuple[str, object]:
     return field.get_internal_type(), field
 
 
+def expected_type(model_field) -> str | None:
+    """The pg_type name the model declares for the column ("_text" for text[]), None if unknown."""
+    internal, target = _field_kind(model_field)
+    if isinstance(target, NativeEnumField):
+        return ENUM
+    if isinstance(target, NaiveUTCDateTimeField):
+        return "timestamp"
+    if isinstance(target, SourceJSONField):
+        return target.json_type
+    if internal == "ArrayField":
+        element = expected_type(target.base_field)
+        return f"_{element}" if element and element != ENUM else None
+    return EXPECTED_TYPES.get(internal)
+
+
+def _type_name(typname: str | None) -> str:
+    if typname and typname.startswith("_"):
+        return f"{_type_name(typname[1:])}[]"
+    return TYPE_NAMES.get(typname, typname or "?")
+
+
+def _same_type(expected: str, column: Column) -> bool:
+    actual = column.typname
+    if expected == ENUM:
+        return column.typtype == "e" and not column.element
+    if column.typtype == "e" and not column.element:
+        return False
+    if expected in TEXT_TYPES:
+        return actual in TEXT_TYPES
+    if expected.startswith("_") and actual.startswith("_"):
+        return expected == actual or (expected[1:] in TEXT_TYPES and actual[1:] in TEXT_TYPES)
+    return expected == actual
+
+
+def pages_of(model) -> str:
+    """The pages that read a model's table, in words a support engineer can follow."""
+    from django.contrib import admin
+    from django.urls import NoReverseMatch, reverse
+
+    opts = model._meta
+    if admin.site.is_registered(model):
+        try:
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        except NoReverseMatch:
+            url = ""
+        return f"the {opts.verbose_name} list and detail" + (f" ({url})" if url else "")
+    return f"the {opts.verbose_name_plural} shown inside other pages"
+
+
 def _check_schema(models, tables: dict, secrets: dict, report: SourceReport) -> None:
     known: dict[str, set[str]] = {}
     for model in models:
         table_name = model._meta.db_table
         table = tables.get(table_name)
+        pages = pages_of(model)
         if table is None:
-            report.add(
-                ERROR,
-                MISSING_TABLE,
-                f"Table {table_name} is missing: the {model._meta.verbose_name} pages will fail.",
-                table_name,
-            )
+            report.add(ERROR, MISSING_TABLE, f"Table {table_name} is missing: {pages} will fail.", table_name)
             continue
         known.setdefault(table_name, set())
         for model_field in model._meta.concrete_fields:
@@ -324,13 +386,19 @@ def _check_schema(models, tables: dict, secrets: dict, report: SourceReport) -> 
                     ERROR,
                     MISSING_COLUMN,
                     f"Table {table_name} lacks column {column_name} "
-                    f"({model.__name__}.{model_field.name}): the {model._meta.verbose_name} pages will fail.",
+                    f"({model.__name__}.{model_field.name}): {pages} will fail.",
                     table_name,
                     column_name,
                 )
                 continue
             for severity, kind, message in _compare(model_field, column):
-                report.add(severity, kind, f"{table_name}.{column_name}: {message}", table_name, column_name)
+                report.add(
+                    severity,
+                    kind,
+                    f"{table_name}.{column_name}: {message} Pages: {pages}.",
+                    table_name,
+                    column_name,
+                )
             _check_join(model_field, column, tables, report)
     for table_name, columns in known.items():
         hidden = set(secrets.get(table_name, ()))
@@ -340,7 +408,7 @@ def _check_schema(models, tables: dict, secrets: dict, report: SourceReport) -> 
             report.add(
                 INFO,
                 EXTRA_COLUMN,
-                f"{table_name}.{column_name} ({column.type}) is not mapped by the models (ignored by every page).",
+                f"{table_name}.{column_name} ({column.type}) is new: not mapped by the models (ignored by every page).",
                 table_name,
                 column_name,
             )
@@ -380,74 +448,78 @@ def _check_join(model_field, column: Column, tables: dict, report: SourceReport)
         )
 
 
+def _changed(expected: str, column: Column) -> str:
+    return f"type changed: the model declares {_type_name(expected)}, the table has {column.type}."
+
+
+# What a type change does to the pages, by (declared family, actual family). Anything not listed
+# is an error: the pages may fail.
+def _effect(expected: str, column: Column) -> tuple[str, str] | None:
+    actual = column.typname
+    native_enum = column.typtype == "e" and not column.element
+    if expected in TEXT_TYPES and native_enum:
+        return (
+            WARNING,
+            "Lists and details read it as text; a filter or search with a value outside the enum "
+            "answers an error, and sorting follows the enum's order.",
+        )
+    if expected == ENUM and actual in TEXT_TYPES:
+        return (INFO, "Read as text as before; values are no longer limited to the enum.")
+    if expected in TEXT_TYPES and actual == "uuid":
+        return (
+            WARNING,
+            "Reads work, but joins with text columns and non-UUID search terms fail; compare as text "
+            "(Cast(..., TextField())).",
+        )
+    if expected == "uuid" and actual in TEXT_TYPES:
+        return (
+            WARNING,
+            "Lookups with uuid parameters fail (text = uuid) and joins with uuid columns break; compare as text.",
+        )
+    if expected in TEXT_TYPES and actual in INT_TYPES | FLOAT_TYPES:
+        return (WARNING, "Values read back as numbers.")
+    if expected in INT_TYPES and actual in INT_TYPES:
+        return (WARNING, "Pages still work (Python ints have no width); declare the new width in the model.")
+    if expected in FLOAT_TYPES and actual in FLOAT_TYPES | INT_TYPES:
+        return (
+            WARNING,
+            "Pages still show it; numeric reads as Decimal and double precision as float, so rounding "
+            "and sums may differ.",
+        )
+    if expected in TIMESTAMP_TYPES and actual in TIMESTAMP_TYPES:
+        if actual == "timestamp":
+            return (WARNING, "Naive values are read as UTC (the connection's time zone); check the writer stores UTC.")
+        return (WARNING, "Aware values are converted to UTC on read; filters still compare correctly.")
+    if expected == "date" and actual in TIMESTAMP_TYPES:
+        return (WARNING, "Read as a datetime where the model expects a date.")
+    if expected in {"json", "jsonb"} and actual in {"json", "jsonb"}:
+        return (
+            WARNING,
+            "Pages read both; SQL that reads keys in the database follows the column's real type (read "
+            "once per process), but expression indexes built for the old type no longer serve the filters.",
+        )
+    return None
+
+
 def _compare(model_field, column: Column) -> list[tuple[str, str, str]]:
     """Findings for one mapped column: (severity, kind, message). Empty when it matches."""
     internal, target = _field_kind(model_field)
-    typ = column.typname
-    expected = internal
+    expected = expected_type(model_field)
     out: list[tuple[str, str, str]] = []
-
-    def bad(message=None):
-        out.append((ERROR, TYPE, message or f"is {column.type}, the model expects {expected}: its pages may fail."))
-
-    if column.typtype == "e" and not column.element:  # a native enum
-        if internal in {"CharField", "TextField"}:
-            out.extend(_compare_enum(model_field, column))
+    native_enum = column.typtype == "e" and not column.element
+    if internal == "JSONField" and column.typname == "json" and not isinstance(target, SourceJSONField):
+        return [(ERROR, TYPE, "is json: a plain models.JSONField crashes when a row is loaded; use SourceJSONField.")]
+    if expected is None:
+        if internal == "ArrayField" and not column.element:
+            out.append((ERROR, TYPE, f"is {column.type}, the model expects an array: its pages may fail."))
+    elif not _same_type(expected, column):
+        effect = _effect(expected, column)
+        if effect is None:
+            out.append((ERROR, TYPE, f"{_changed(expected, column)} Its pages may fail."))
         else:
-            bad()
-    elif internal in {"CharField", "TextField", "SlugField", "EmailField", "URLField"}:
-        if typ == "uuid":
-            out.append(
-                (
-                    WARNING,
-                    TYPE,
-                    f"is uuid, the model expects text ({internal}): reads work, but joins with text columns and "
-                    "non-UUID search terms fail; compare as text (Cast(..., TextField())).",
-                )
-            )
-        elif typ in INT_TYPES | FLOAT_TYPES:
-            out.append((WARNING, TYPE, f"is {column.type}, the model expects text: values read back as numbers."))
-        elif typ not in TEXT_TYPES:
-            bad()
-    elif internal == "UUIDField":
-        if typ in TEXT_TYPES:
-            out.append(
-                (
-                    WARNING,
-                    TYPE,
-                    f"is {column.type}, the model expects uuid (UUIDField): lookups with uuid parameters fail "
-                    "(text = uuid) and joins with uuid columns break; compare as text.",
-                )
-            )
-        elif typ != "uuid":
-            bad()
-    elif internal == "DateTimeField":
-        naive_model = type(target).__name__ == "NaiveUTCDateTimeField"
-        if typ == "timestamp" and not naive_model:
-            out.append(
-                (INFO, TYPE, "is timestamp without time zone (naive): read as the connection's time zone (UTC).")
-            )
-        elif typ == "timestamptz" and naive_model:
-            out.append((INFO, TYPE, "is timestamptz, the model expects naive UTC timestamps: reads still work."))
-        elif typ not in TIMESTAMP_TYPES:
-            bad()
-    elif internal == "DateField":
-        if typ not in {"date", "timestamp", "timestamptz"}:
-            bad()
-    elif internal == "JSONField":
-        source_json = type(target).__name__ == "SourceJSONField"
-        if typ == "json":
-            if source_json:
-                out.append((INFO, TYPE, "is json (not jsonb): no @>/? operators, no GIN index; read keys with KT()."))
-            else:
-                bad("is json, a plain models.JSONField crashes when a row is loaded: use SourceJSONField.")
-        elif typ != "jsonb":
-            bad()
-    elif internal == "ArrayField":
-        if not column.element:
-            bad()
-    elif internal in SIMPLE_TYPES and typ not in SIMPLE_TYPES[internal]:
-        bad()
+            out.append((effect[0], TYPE, f"{_changed(expected, column)} {effect[1]}"))
+    if native_enum and internal in {"CharField", "TextField"}:
+        out.extend(_compare_enum(model_field, column))
     return out
 
 
@@ -480,7 +552,75 @@ def _compare_enum(model_field, column: Column) -> list[tuple[str, str, str]]:
     return out
 
 
-# -- 3. indexes ---------------------------------------------------------------------------------
+# -- 3. primary keys --------------------------------------------------------------------------------
+
+# Primary keys and plain unique indexes (no expression, no predicate), key columns in order.
+KEYS_SQL = """
+SELECT c.relname, i.indisprimary, i.indexrelid::regclass::text, array_agg(a.attname::text ORDER BY k.ord)
+  FROM pg_index i
+  JOIN pg_class c ON c.oid = i.indrelid
+ CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+ WHERE c.relname = ANY(%s) AND pg_table_is_visible(c.oid)
+   AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL AND k.ord <= i.indnkeyatts
+ GROUP BY c.relname, i.indisprimary, i.indexrelid
+"""
+
+
+def _read_keys(cursor, names: list[str]) -> dict[str, dict]:
+    """{table: {"primary": [columns] or None, "unique": {frozenset(columns): index name}}}."""
+    keys: dict[str, dict] = {}
+    if not names:
+        return keys
+    cursor.execute(KEYS_SQL, [names])
+    for table, primary, index, columns in cursor.fetchall():
+        entry = keys.setdefault(table, {"primary": None, "unique": {}})
+        if primary:
+            entry["primary"] = list(columns)
+        entry["unique"][frozenset(columns)] = index
+    return keys
+
+
+def _check_primary_keys(models, keys: dict, tables: dict, report: SourceReport) -> None:
+    """The model's primary key should be the table's: detail pages look rows up by it."""
+    for model in models:
+        opts = model._meta
+        table = tables.get(opts.db_table)
+        if table is None or table["kind"] not in {"r", "p"}:
+            continue
+        declared = [f.column for f in (getattr(opts, "pk_fields", None) or [opts.pk])]
+        if any(column not in table["columns"] for column in declared):
+            continue  # reported as a missing column
+        entry = keys.get(opts.db_table, {"primary": None, "unique": {}})
+        primary = entry["primary"]
+        if primary == declared:
+            continue
+        now = f"({', '.join(primary)})" if primary else "no primary key"
+        key = ", ".join(declared)
+        still_unique = entry["unique"].get(frozenset(declared))
+        if still_unique:
+            effect = f"({key}) is still unique (index {still_unique}), so rows are still found by it."
+        else:
+            effect = (
+                f"({key}) is no longer guaranteed unique: a detail page whose key matches several rows "
+                "says so instead of showing one, and paging may repeat or skip rows."
+            )
+        from django.contrib import admin
+
+        has_page = admin.site.is_registered(model)
+        if not has_page:  # shown only inside other pages: nothing looks its rows up by key
+            effect = f"({key}) is not a key of the table; no page of its own looks rows up by it."
+        report.add(
+            WARNING if has_page else INFO,
+            PRIMARY_KEY,
+            f"Primary key of {opts.db_table} changed: the model's is ({key}), the table has {now}. {effect} "
+            f"Pages: {pages_of(model)}.",
+            opts.db_table,
+            key,
+        )
+
+
+# -- 4. indexes ---------------------------------------------------------------------------------
 
 INDEXES_SQL = """
 SELECT tablename, indexname, indexdef
@@ -589,27 +729,47 @@ def suggestion(table: str, columns_sql: str, name: str, partitioned: bool = Fals
     return f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {_ident(name)} ON {target};"
 
 
-def recommended_indexes(models, module) -> list[tuple[str, str, str]]:
-    """(table, columns_sql, name) the back office relies on.
+@dataclass(frozen=True)
+class IndexSpec:
+    table: str
+    columns: str  # 'a DESC, lower(b)' or 'USING gin (c)'
+    name: str
+    service: bool  # the service's own index (gone = drift); else one the back office recommends
+    pages: str = ""  # the pages that read through it
 
-    Declared in the source's models module (RECOMMENDED_INDEXES or HOT_INDEXES), plus what the
-    models imply: a ForeignKey with a reverse accessor (related lists filter on it), a field with
-    db_index/unique, Meta.indexes and unique constraints. Implied ones already declared (same
-    table and leading columns) are not repeated.
+
+def index_declarations(alias: str, models=None) -> list[IndexSpec]:
+    """Every index the pages of a source rely on. The one place that reads their declarations.
+
+    They are declared on the source's AppConfig (backoffice.source_app): service_indexes are the
+    service's own, recommended_indexes the back office's additions; each entry is
+    (table, columns_sql, name) or (table, columns_sql, name, pages). Added to them, as
+    recommendations, what the models imply: a ForeignKey with a reverse accessor (related lists
+    filter on it), a field with db_index/unique, Meta.indexes and unique constraints, unless a
+    declared index on the same table already leads with the same columns.
     """
-    declared = list(getattr(module, "RECOMMENDED_INDEXES", None) or []) + list(
-        getattr(module, "HOT_INDEXES", None) or []
-    )
-    seen = {(table, tuple(parse_columns(columns)[1])) for table, columns, _ in declared}
-    implied: list[tuple[str, str, str]] = []
+    models = _mirrored_models(alias) if models is None else models
+    config = source_config(alias)
+    by_table = {m._meta.db_table: m for m in models}
 
-    def imply(table: str, columns: list[str]) -> None:
+    def spec(entry: tuple, service: bool) -> IndexSpec:
+        table, columns, name, *rest = entry
+        model = by_table.get(table)
+        pages = rest[0] if rest else (pages_of(model) if model else f"the pages reading {table}")
+        return IndexSpec(table, columns, name, service, pages)
+
+    specs = [spec(e, True) for e in (config.service_indexes if config else [])]
+    specs += [spec(e, False) for e in (config.recommended_indexes if config else [])]
+    seen = {(s.table, tuple(parse_columns(s.columns)[1])) for s in specs}
+
+    def imply(model, columns: list[str]) -> None:
+        table = model._meta.db_table
         columns_sql = ", ".join(columns)
         key = (table, tuple(parse_columns(columns_sql)[1]))
         if any(t == table and k[: len(key[1])] == key[1] for t, k in seen):
             return
         seen.add(key)
-        implied.append((table, columns_sql, f"bo_{table}_{'_'.join(columns)}"[:63]))
+        specs.append(IndexSpec(table, columns_sql, f"bo_{table}_{'_'.join(columns)}"[:63], False, pages_of(model)))
 
     for model in models:
         opts = model._meta
@@ -619,43 +779,59 @@ def recommended_indexes(models, module) -> list[tuple[str, str, str]]:
             if model_field.is_relation and model_field.remote_field.hidden:
                 continue  # related_name="+": no reverse list filters on this column
             if model_field.db_index or model_field.unique:
-                imply(opts.db_table, [_ident(model_field.column)])
+                imply(model, [_ident(model_field.column)])
         for index in opts.indexes:
             if index.fields and not index.condition:
-                imply(opts.db_table, [_ident(opts.get_field(f.lstrip("-")).column) for f in index.fields])
+                imply(model, [_ident(opts.get_field(f.lstrip("-")).column) for f in index.fields])
         for constraint in opts.constraints:
             fields = getattr(constraint, "fields", ())
             if fields and not getattr(constraint, "condition", None):
-                imply(opts.db_table, [_ident(opts.get_field(f).column) for f in fields])
-    return declared + implied
+                imply(model, [_ident(opts.get_field(f).column) for f in fields])
+    return specs
 
 
-def _check_indexes(cursor, recommended: list[tuple[str, str, str]], tables: dict, report: SourceReport) -> None:
-    recommended = [r for r in recommended if r[0] in tables and tables[r[0]]["kind"] in {"r", "p", "m"}]
-    if not recommended:
+def _check_indexes(cursor, specs: list[IndexSpec], tables: dict, report: SourceReport) -> None:
+    specs = [s for s in specs if s.table in tables and tables[s.table]["kind"] in {"r", "p", "m"}]
+    if not specs:
         return
-    wanted_tables = sorted({table for table, _, _ in recommended})
-    cursor.execute(INDEXES_SQL, [wanted_tables])
+    # Columns over a value whose type may vary (a payload json or jsonb) render for the real one.
+    specs = [
+        replace(s, columns=s.columns.for_columns(tables[s.table]["columns"]))
+        if hasattr(s.columns, "for_columns")
+        else s
+        for s in specs
+    ]
+    cursor.execute(INDEXES_SQL, [sorted({s.table for s in specs})])
     existing: dict[str, list[tuple[str, tuple | None]]] = {}
     for table, name, indexdef in cursor.fetchall():
         existing.setdefault(table, []).append((name, parse_indexdef(indexdef)))
-    present = 0
-    for table, columns_sql, name in recommended:
-        wanted = parse_columns(columns_sql)
-        indexes = existing.get(table, [])
-        if any(n == name or (parsed and covers(parsed, wanted)) for n, parsed in indexes):
-            present += 1
+    present = {True: 0, False: 0}
+    for s in specs:
+        wanted = parse_columns(s.columns)
+        if any(n == s.name or (parsed and covers(parsed, wanted)) for n, parsed in existing.get(s.table, [])):
+            present[s.service] += 1
             continue
-        statement = suggestion(table, columns_sql, name, tables[table]["kind"] == "p")
-        report.index_suggestions.append(statement)
-        report.add(
-            WARNING,
-            INDEX,
-            f"No index on {table} ({columns_sql}) for the back office's queries; suggested: {name}.",
-            table,
-        )
-    if present:
-        report.add(OK, INDEX, f"{present} of {len(recommended)} recommended indexes are present.")
+        report.index_suggestions.append(suggestion(s.table, s.columns, s.name, tables[s.table]["kind"] == "p"))
+        if s.service:
+            report.add(
+                WARNING,
+                SERVICE_INDEX,
+                f"The service's index {s.name} on {s.table} ({_short(s.columns)}) is gone. Slowed: {s.pages} (they "
+                "now scan the whole table, on a big one past the statement timeout).",
+                s.table,
+            )
+        else:
+            report.add(
+                WARNING,
+                INDEX,
+                f"No index on {s.table} ({_short(s.columns)}) for the back office's queries; suggested: {s.name}. "
+                f"It speeds up {s.pages}.",
+                s.table,
+            )
+    for service, label in ((True, "service indexes the pages rely on"), (False, "recommended indexes")):
+        total = sum(1 for s in specs if s.service is service)
+        if present[service]:
+            report.add(OK, SERVICE_INDEX if service else INDEX, f"{present[service]} of {total} {label} are present.")
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -668,6 +844,12 @@ def _ident(name: str) -> str:
     if _PLAIN_IDENT.match(name) and name not in _RESERVED:
         return name
     return '"' + name.replace('"', '""') + '"'
+
+
+def _short(columns_sql: str, limit: int = 100) -> str:
+    """Index columns for a one-line finding; the suggested statement carries them in full."""
+    text = " ".join(str(columns_sql).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _first_line(exc: BaseException) -> str:

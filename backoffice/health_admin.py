@@ -45,19 +45,37 @@ def cached_reports(*, refresh: bool = False) -> list[SourceReport]:
     return [cached_report(alias, refresh=refresh) for alias in settings.CONFIGURED_SOURCES]
 
 
+def cached_api_check(alias: str, *, refresh: bool = False):
+    """The source's admin API check (backoffice.api_health), cached CACHE_SECONDS; the key is not
+    part of the cache key (nor of the report)."""
+    from backoffice.api_health import check_api
+
+    key = f"backoffice:health-api:{alias}:{(settings.SOURCE_APIS.get(alias) or {}).get('base_url')}"
+    check = None if refresh else cache.get(key)
+    if check is None:
+        check = check_api(alias)
+        cache.set(key, check, CACHE_SECONDS)
+    return check
+
+
 def health_view(request):
     """Every configured source's report; ?refresh=1 bypasses the cache."""
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied("Only admins may see the source health report.")
-    reports = cached_reports(refresh=request.GET.get("refresh") == "1")
-    sources = [
-        {
-            "report": report,
-            "findings": [{**vars(f), "mark": MARKS[f.severity]} for f in report.findings],
-            "suggestions": "\n".join(report.index_suggestions),
-        }
-        for report in reports
-    ]
+    refresh = request.GET.get("refresh") == "1"
+    reports = cached_reports(refresh=refresh)
+    sources = []
+    for report in reports:
+        api_check = cached_api_check(report.alias, refresh=refresh)
+        sources.append(
+            {
+                "report": report,
+                "findings": [{**vars(f), "mark": MARKS[f.severity]} for f in report.findings],
+                "suggestions": "\n".join(report.index_suggestions),
+                "api": api_check,
+                "api_mark": MARKS[api_check.severity],
+            }
+        )
     return TemplateResponse(
         request,
         "backoffice/health.html",

@@ -4,6 +4,11 @@ Unfiltered: the planner's row estimate (pg_class.reltuples), free. Filtered: a c
 COUNT_CAP rows (`SELECT count(*) FROM (... LIMIT cap+1)`), given COUNT_BUDGET_MS to finish; a
 filter that is expensive to evaluate (a JSON key on millions of rows) gives up the count rather
 than the page. Deep pages are capped too: OFFSET grows with the table.
+
+Only pages known to exist are offered. With an exact (or capped) count that is every page up to
+MAX_PAGES. When the count gave up, a page is read with one row more than it shows: the pages up to
+this one exist, and the next one does when that extra row came back. A page past the end is
+never an error and never silently empty: it has no rows and `past_end` says so.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import hashlib
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Page, Paginator
 from django.db import DatabaseError, connections, transaction
 from django.utils.functional import cached_property
 
@@ -46,13 +51,75 @@ class EstimatedCountPaginator(Paginator):
             rows = COUNT_CAP
         return rows
 
+    past_end = False  # the page asked for has no rows although the list has some
+    known_rows = 0  # rows known to exist (a lower bound when the count gave up)
+    more_rows = False  # the count gave up and a row after this page exists
+
     @cached_property
     def num_pages(self) -> int:
+        if self.is_unknown:
+            return self.__dict__.get("_known_pages", 1)
         return min(super().num_pages, MAX_PAGES)
 
     def validate_number(self, number):
-        number = super().validate_number(number)
-        return min(number, MAX_PAGES)
+        number = self._positive(number)
+        if self.is_unknown or number <= self.num_pages:
+            return number
+        if number == 1 and self.allow_empty_first_page:
+            return number
+        self.past_end = True
+        return number
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        if self.is_unknown and number > MAX_PAGES:
+            self.past_end = True
+            self.__dict__["_known_pages"] = 1
+            self.__dict__.pop("num_pages", None)
+            return self._get_page(self.object_list.none() if hasattr(self.object_list, "none") else [], number, self)
+        if self.is_unknown:
+            rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+            more = len(rows) > self.per_page
+            rows = rows[: self.per_page]
+            if not rows and number > 1:
+                self.past_end = True
+                known_pages = 1
+            else:
+                known_pages = number + (1 if more else 0)
+            self.__dict__["_known_pages"] = known_pages
+            self.__dict__.pop("num_pages", None)
+            self.known_rows = bottom + len(rows) if rows else 0
+            self.more_rows = more
+            return self._get_page(rows, number, self)
+        if self.past_end or number > MAX_PAGES:
+            self.past_end = True
+            return self._get_page(self.object_list.none() if hasattr(self.object_list, "none") else [], number, self)
+        self.known_rows = self.count
+        # A full page whatever the count says: a count is cached for a few seconds, or estimated,
+        # and a row added since must not be cut off the last page. An empty list still runs its
+        # (LIMITed) query: a table whose columns changed fails here, with the clear schema
+        # message, rather than passing for empty.
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+
+    @staticmethod
+    def _positive(number) -> int:
+        try:
+            number = int(number)
+        except (TypeError, ValueError) as exc:
+            raise InvalidPage("That page number is not an integer") from exc
+        if number < 1:
+            raise InvalidPage("That page number is less than 1")
+        return number
+
+    def reachable_pages(self, current: int) -> list:
+        """Page numbers to link (with "…" gaps): only pages known to exist."""
+        last = self.num_pages
+        if self.past_end:
+            return list(self.get_elided_page_range(min(current, last))) if last > 1 else []
+        if last <= 1:
+            return []
+        return list(self.get_elided_page_range(current, on_each_side=2, on_ends=1))
 
 
 def _budgeted_count(queryset) -> int | None:

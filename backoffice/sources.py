@@ -1,6 +1,8 @@
 """The registry of source systems: one entry per source, everything else derives from it.
 
-Adding a sixth source means adding one entry here and one app under monitoring/.
+Adding a sixth source: one entry here, one folder monitoring/<alias>/ (its AppConfig subclasses
+backoffice.source_app.SourceAppConfig and declares the rest), one DDL file fixtures/schema/<alias>.sql
+and one factories module tests/factories/<alias>.py. See the README, "Adding a source".
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ class Source:
     label: str  # what support staff call it
     description: str
     demo_api_port: int  # loopback port of the fake service in the demo
+    package: str = ""  # the Django app; default monitoring.<alias>
+    ddl: Path | None = None  # the source's DDL; default fixtures/schema/<alias>.sql
 
     @property
     def app(self) -> str:
-        return f"monitoring.{self.alias}"
+        return self.package or f"monitoring.{self.alias}"
 
     @property
     def env_prefix(self) -> str:
@@ -28,7 +32,7 @@ class Source:
 
     @property
     def schema_file(self) -> Path:
-        return BASE_DIR / "fixtures" / "schema" / f"{self.alias}.sql"
+        return self.ddl or BASE_DIR / "fixtures" / "schema" / f"{self.alias}.sql"
 
 
 SOURCES: tuple[Source, ...] = (

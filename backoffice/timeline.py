@@ -13,14 +13,13 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache as memoize
-from importlib import import_module
-from importlib.util import find_spec
 
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
 from backoffice.search import EMAIL, classify
+from backoffice.source_app import source_module
 from backoffice.sources import get_source
 
 logger = logging.getLogger(__name__)
@@ -77,9 +76,9 @@ class Timeline:
 def timeline_modules() -> tuple:
     modules = []
     for alias in settings.CONFIGURED_SOURCES:
-        name = f"monitoring.{alias}.timeline"
-        if find_spec(name) is not None:
-            modules.append((alias, import_module(name)))
+        module = source_module(alias, "timeline")
+        if module is not None:
+            modules.append((alias, module))
     return tuple(modules)
 
 

@@ -1,9 +1,9 @@
-from importlib.util import find_spec
-
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+
+from backoffice.source_app import source_module
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
@@ -12,7 +12,7 @@ urlpatterns = [
 
 # A configured source may publish pages of its own outside the admin (e.g. an API).
 urlpatterns += [
-    path("", include(f"monitoring.{alias}.urls"))
-    for alias in settings.CONFIGURED_SOURCES
-    if find_spec(f"monitoring.{alias}.urls") is not None
+    path("", include(module))
+    for module in (source_module(alias, "urls") for alias in settings.CONFIGURED_SOURCES)
+    if module is not None
 ]

@@ -1,55 +1,45 @@
-"""The benchmark harness: consoles register pages; the runner times them against stock admin.
+"""The benchmark harness: times a page (benchmarks/catalogue.py lists them) against its baselines.
 
 A page is a URL on the Backoffice admin and, where one exists, the same question asked of a
-stock Django admin over the same models (benchmarks/stock_admin.py). Both run in this process,
-on the same data, in the same run, so the printed ratio is fair.
+stock and a tuned Django admin over the same models (benchmarks/stock_admin.py). All run in this
+process, on the same data, in the same run, so the printed ratio is fair. Beside the pages the
+catalogue generates, each source's bench module (found through its AppConfig) declares the pages
+it alone can name, and the sample identifiers they need.
 """
 
 from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
-Urls = Callable[[dict], str]
+from backoffice.bench_pages import BenchPage, Urls
+from backoffice.source_app import source_module
 
-
-@dataclass(frozen=True)
-class BenchPage:
-    name: str
-    source: str
-    url: Urls  # (sample ids) -> our URL
-    baseline: Urls | None = None  # (sample ids) -> stock admin URL answering the same question
-    kind: str = "list"  # list | search | detail | poll: picks the target
-    needs: tuple[str, ...] = ()  # recommended indexes (by name) this page relies on
-    model_admin: str | None = None  # "app.Model": its list_per_page is varied for the query-count check
-    tuned: Urls | None = None  # (sample ids) -> tuned admin URL; derived from `baseline` when None
-    group: str = "extra"  # catalogue group: list, filter, search, detail, dashboard, panel, api, find, ...
-    cold: bool = False  # clear the cache before every timed request (panels, stats: measure the query)
-    cached: bool = False  # served from the cache by design (a poll): capture its queries warm, not cold
-
-    def tuned_url(self, samples: dict) -> str | None:
-        if self.tuned is not None:
-            return self.tuned(samples)
-        if self.baseline is not None:
-            url = self.baseline(samples)
-            return url.replace("/stock-admin/", "/tuned-admin/", 1) if url.startswith("/stock-admin/") else None
-        return None
+__all__ = ["BenchPage", "Urls", "pages", "samples"]
 
 
 TARGETS_MS = {"list": 80.0, "search": 80.0, "detail": 300.0, "poll": 20.0, "dashboard": 150.0}
 SEARCH_SPEEDUP = 30.0
 FLAT_RATIO = 1.5
 
-REGISTRY: list[BenchPage] = []
+
+def pages(alias: str) -> tuple[BenchPage, ...]:
+    """The bench pages a source declares (its AppConfig's bench module), none when it has none."""
+    module = source_module(alias, "bench")
+    return tuple(module.PAGES) if module is not None else ()
 
 
-def register(*pages: BenchPage) -> None:
-    REGISTRY.extend(pages)
+def samples(alias: str, connect) -> dict:
+    """The identifiers the source's declared pages need (its bench module's samples(conn)), or none."""
+    module = source_module(alias, "bench")
+    if module is None or not hasattr(module, "samples"):
+        return {}
+    with connect(alias) as conn:
+        return module.samples(conn)
 
 
 @dataclass
@@ -70,29 +60,39 @@ class Timing:
 
 
 def measure(
-    client, url: str, requests: int, warmup: int = 2, aliases=("default",), cold: bool = False, cached: bool = False
+    client,
+    url: str,
+    requests: int,
+    warmup: int = 2,
+    aliases=("default",),
+    cold: bool = False,
+    cached: bool = False,
+    htmx: bool = False,
 ) -> Timing:
     """Server time of `requests` GETs (in-process: the whole Django request, no network).
 
     After the warm-up, one request runs with an empty cache and its queries are captured (so the
     EXPLAIN and growth checks see every query the page can run, the cached count included); it is
     not one of the timed samples. `cold` clears the cache before every timed request too; `cached`
-    pages (a poll answered from the cache) are captured warm, as they are served.
+    pages (a poll answered from the cache) are captured warm, as they are served. `htmx` sends
+    HX-Request (a partial answers only htmx's requests).
     """
     from django.core.cache import cache
 
+    headers = {"HX-Request": "true"} if htmx else {}
+
     timing = Timing()
     for _ in range(warmup):
-        client.get(url)
+        client.get(url, headers=headers)
     contexts = [CaptureQueriesContext(connections[a]) for a in aliases]
     if cached:
-        client.get(url)
+        client.get(url, headers=headers)
     else:
         cache.clear()
     for ctx in contexts:
         ctx.__enter__()
     try:
-        response = client.get(url)
+        response = client.get(url, headers=headers)
     finally:
         for ctx in contexts:
             ctx.__exit__(None, None, None)
@@ -104,12 +104,12 @@ def measure(
     if response.status_code != 200:
         timing.error = _error_text(response)
         return timing
-    client.get(url)  # the cache warm again, as a steady state
+    client.get(url, headers=headers)  # the cache warm again, as a steady state
     for _ in range(requests):
         if cold:
             cache.clear()
         started = time.perf_counter()
-        client.get(url)
+        client.get(url, headers=headers)
         timing.samples_ms.append((time.perf_counter() - started) * 1000)
     return timing
 

@@ -171,7 +171,10 @@ def _client(port, cookie, pages, deadline, level: Level, seed: int, lock: thread
         name, url, _weight, _expected = rng.choices(names, weights)[0]
         started = time.perf_counter()
         try:
-            conn.request("GET", url, headers=headers)
+            # a dashboard panel answers htmx's requests only
+            conn.request(
+                "GET", url, headers={**headers, "HX-Request": "true"} if name.startswith("poll: ") else headers
+            )
             response = conn.getresponse()
             response.read()
             local.append(Sample(name, response.status, (time.perf_counter() - started) * 1000))
@@ -218,7 +221,7 @@ def run(runs: int, seconds: float, levels: list[int], down: str, log) -> str:
         clear_url_caches()
         from benchmarks import catalogue
 
-        samples = catalogue.extra_samples(runner.seeding.connect)
+        samples = catalogue.declared_samples(runner.seeding.connect)
         pages = mix(samples, down)
     clear_url_caches()
     cookie = _session_cookie()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import platform
 from contextlib import ExitStack, contextmanager
@@ -17,7 +16,8 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.urls import clear_url_caches
 
-from backoffice import seeding
+from backoffice import health, seeding
+from backoffice.source_app import source_config, source_module
 from benchmarks import catalogue, growth
 from benchmarks.harness import FLAT_RATIO, SEARCH_SPEEDUP, TARGETS_MS, BenchPage, Timing, measure
 
@@ -46,10 +46,8 @@ def bench_database(alias: str, runs: int) -> str:
 
 
 def bench_sources() -> tuple[str, ...]:
-    """The configured sources that have a demo generator."""
-    from importlib.util import find_spec
-
-    return tuple(a for a in settings.CONFIGURED_SOURCES if find_spec(f"backoffice.demo.data.{a}") is not None)
+    """The configured sources that declare a demo generator."""
+    return tuple(a for a in settings.CONFIGURED_SOURCES if source_module(a, "demo_data") is not None)
 
 
 @contextmanager
@@ -81,14 +79,11 @@ def prepare(alias: str, runs: int, log) -> str:
 
     with seeding.connect(alias, dbname) as conn:
         if built or not has_rows(conn):
-            generator = importlib.import_module(f"backoffice.demo.data.{alias}")
+            generator = source_module(alias, "demo_data")
             scale = runs / ROWS_PER_SCALE.get(alias, DEFAULT_ROWS_PER_SCALE)
             log(f"generating {alias} at scale {scale:g} into {dbname} (reused on the next run) …")
             started = datetime.now()
-            if alias == "wrapped":
-                counts = generator.generate(conn, scale=scale, big_payloads=2)
-            else:
-                counts = generator.generate(conn, scale=scale)
+            counts = generator.generate(conn, scale=scale)
             conn.execute("ANALYZE")
             log(f"  {counts} in {(datetime.now() - started).total_seconds():.0f} s")
     return dbname
@@ -99,18 +94,21 @@ def prepare_all(runs: int, log) -> dict[str, str]:
 
 
 def recommended_indexes(alias: str) -> list[tuple[str, str, str]]:
-    try:
-        models = importlib.import_module(f"monitoring.{alias}.models")
-    except ModuleNotFoundError:
-        return []
-    return list(getattr(models, "RECOMMENDED_INDEXES", []))
+    """(table, columns, name) of each index the source's AppConfig recommends."""
+    config = source_config(alias)
+    return [(table, columns, name) for table, columns, name, *_pages in (config.recommended_indexes if config else [])]
+
+
+def create_index_sql(table: str, columns: str, name: str) -> str:
+    """CREATE INDEX IF NOT EXISTS (not CONCURRENTLY: the bench database has no other user)."""
+    return health.suggestion(table, columns, name).replace(" CONCURRENTLY", "", 1)
 
 
 def set_indexes(alias: str, recommended: bool, log) -> None:
     with seeding.connect(alias) as conn:
         for table, columns, name in recommended_indexes(alias):
             if recommended:
-                conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
+                conn.execute(create_index_sql(table, columns, name))
             else:
                 conn.execute(f"DROP INDEX IF EXISTS {name}")
         # As autovacuum keeps a live table: statistics and a current visibility map.
@@ -173,7 +171,7 @@ def bench_user():
 
 
 def gather_samples(user) -> tuple[list[BenchPage], dict]:
-    samples = catalogue.extra_samples(seeding.connect)
+    samples = catalogue.declared_samples(seeding.connect)
     samples["poll_since"] = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
     pages = catalogue.build(user, samples)
     return pages, samples
@@ -201,7 +199,7 @@ def run_pages(
     baseline_client = Client(raise_request_exception=False)
     baseline_client.force_login(user)
     results = []
-    with override_settings(ROOT_URLCONF="benchmarks.urls"), Explainer() as explainer:
+    with override_settings(ROOT_URLCONF="benchmarks.urls"), Explainer() as explainer, catalogue.staged(user):
         clear_url_caches()
         pages, samples = gather_samples(user)
         for page in pages:
@@ -210,7 +208,14 @@ def run_pages(
             if only and not re.search(only, page.name):
                 continue
             ours = measure(
-                client, page.url(samples), requests, warmup=warmup, aliases=aliases, cold=page.cold, cached=page.cached
+                client,
+                page.url(samples),
+                requests,
+                warmup=warmup,
+                aliases=aliases,
+                cold=page.cold,
+                cached=page.cached,
+                htmx=page.htmx,
             )
             baseline_requests = max(min(3, requests), requests // 3)
             stock = tuned = None
@@ -267,7 +272,7 @@ def verdicts(result: PageResult, small: PageResult | None) -> list[str]:
         misses.append(result.ours.error)
     elif result.ours.p95 > target:
         misses.append(f"p95 {result.ours.p95:.0f} ms > {target:.0f} ms")
-    if result.page.group == "extra" and result.page.kind == "search" and result.stock and result.stock.samples_ms:
+    if result.page.group == "declared" and result.page.kind == "search" and result.stock and result.stock.samples_ms:
         speedup = result.stock.p95 / result.ours.p95
         if speedup < SEARCH_SPEEDUP:
             misses.append(f"only {speedup:.0f}x faster than stock (target {SEARCH_SPEEDUP:.0f}x)")

@@ -30,7 +30,10 @@ from django.db import connections, models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from backoffice.admin_base import ReadOnlyAdminMixin
+from backoffice.filters import DateRangeFilter
 from backoffice.search import EMAIL, INT, UUID, UUID_TEXT, classify
+from backoffice.source_app import source_configs
 from backoffice.sources import SOURCE_ALIASES
 
 
@@ -49,20 +52,8 @@ stock_site = BaselineSite(name="stock")
 tuned_site = BaselineSite(name="tuned")
 
 
-class ReadOnly:
+class BaselineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     actions = None
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class BaselineAdmin(ReadOnly, admin.ModelAdmin):
     # Django's own templates, not the Backoffice overrides found by app/model name.
     change_list_template = "admin/change_list.html"
     change_form_template = "admin/change_form.html"
@@ -136,16 +127,10 @@ def _concrete(model, name):
 
 
 def _lower_email_indexes() -> set[tuple[str, str]]:
-    """(table, column) pairs with a recommended `lower(column)` index."""
-    import importlib
-
+    """(table, column) pairs with a recommended `lower(column)` index (declared on the source's AppConfig)."""
     found = set()
-    for alias in SOURCE_ALIASES:
-        try:
-            module = importlib.import_module(f"monitoring.{alias}.models")
-        except ModuleNotFoundError:
-            continue
-        for table, columns, _name in getattr(module, "RECOMMENDED_INDEXES", []):
+    for config in source_configs():
+        for table, columns, _name, *_pages in config.recommended_indexes:
             text = columns.replace(" ", "").lower()
             if text.startswith("lower(") and text.endswith(")") and "," not in text:
                 found.add((table, text[len("lower(") : -1]))
@@ -165,7 +150,12 @@ def baseline_admins(model, ours) -> tuple[type, type]:
     for field in identifier_fields:
         target = _concrete(model, field)
         stock_search.append(f"{target.name}__pk" if target is not None and target.is_relation else field)
-    field_filters = [f for f in ours.list_filter if isinstance(f, str)]
+    # a newcomer's date filter is Django's own on the same column (?created_at__gte=...)
+    field_filters = [
+        f.field if isinstance(f, type) and issubclass(f, DateRangeFilter) else f
+        for f in ours.list_filter
+        if isinstance(f, str) or (isinstance(f, type) and issubclass(f, DateRangeFilter))
+    ]
     ordering = list(ours.ordering or model._meta.ordering or [])
     json_columns = tuple(
         f.name

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.db import connections
 
-from backoffice import seeding
+from tests import seeding
 
 pytest_plugins = ["tests.plugins.fake_services"]
 
@@ -30,6 +30,7 @@ def django_db_setup(django_test_environment, django_db_blocker):
             connections[alias].settings_dict["NAME"] = test_name
         old_config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
     yield
+    seeding.close_all()
     with django_db_blocker.unblock():
         teardown_databases(old_config, verbosity=0)
 

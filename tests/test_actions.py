@@ -11,7 +11,9 @@ from django.test import RequestFactory
 
 from backoffice.audit.admin import actions_on_url
 from backoffice.audit.models import ActionRecord, ActionSubmission
-from backoffice.demo.fake_services import KEY_MATCHED
+from backoffice.bulk import runner
+from backoffice.bulk.models import BulkRun
+from backoffice.demo.fake_server import KEY_MATCHED
 from monitoring.wrapped.actions import RETRY_BODY, run_action_buttons
 from monitoring.wrapped.models import AppJob, WrappedRun
 from tests.factories.posters import BatchJobFactory, GeneratedPosterFactory
@@ -27,6 +29,12 @@ JOBS_URL = "/admin/posters/batchjob/"
 
 
 # -- helpers -----------------------------------------------------------------------------------
+def plan_of(response) -> str:
+    match = re.search(r'name="plan" value="([^"]+)"', response.content.decode())
+    assert match, "no dry-run plan on the page"
+    return match.group(1)
+
+
 def token_of(response) -> str:
     match = re.search(r'name="token" value="([^"]+)"', response.content.decode())
     assert match, "no confirmation token on the page"
@@ -43,7 +51,7 @@ def run_action(client, action, ids, url=RUNS_URL, **extra):
 
 
 def confirm(client, action, ids, token, url=RUNS_URL, follow=True, **extra):
-    data = {"action": action, "_selected_action": ids, "post": "yes", "token": token, **extra}
+    data = {"action": action, "_selected_action": ids, "post": "yes", "reason": "OPS-101", "token": token, **extra}
     return client.post(url, data, follow=follow)
 
 
@@ -125,7 +133,7 @@ def test_stage_retries(client_for, fake_wrapped_api, action, suffix, stage, task
     assert ActionRecord.objects.get(action=action).outcome == "ok"
 
 
-def test_retry_failed_confirmation_and_run(client_for, fake_wrapped_api):
+def test_retry_failed_confirmation_and_run(client_for, fake_wrapped_api, django_capture_on_commit_callbacks):
     make_run("f1")
     make_run("f2", failed_stage="watch_history")
     # A failed run whose failed stage already has a pending job: the service skips it.
@@ -148,31 +156,54 @@ def test_retry_failed_confirmation_and_run(client_for, fake_wrapped_api):
     changelist = operator.get(RUNS_URL)
     assert RETRY_FAILED_URL in changelist.content.decode()
 
-    page = operator.get(RETRY_FAILED_URL)
+    offer = operator.get(RETRY_FAILED_URL)
+    assert offer.status_code == 200 and re.search(r'class="db-failed-count">3<', offer.content.decode())
+    assert fake_wrapped_api.requests == [] and not ActionRecord.objects.exists()  # a GET calls nothing
+
+    page = operator.post(RETRY_FAILED_URL, {"preview": "yes", "limit": "50"})
     assert page.status_code == 200
     html = page.content.decode()
     assert re.search(r'class="db-failed-count">3<', html)
     assert re.search(r'class="dry-matched">3<', html) and re.search(r'class="dry-enqueued">2<', html)
     assert "POST /admin/wrapped/runs/retry-failed" in html
-    assert "&quot;dry_run&quot;: false" in html and "&quot;limit&quot;: 50" in html
+    assert "&quot;dry_run&quot;: true" in html and "&quot;limit&quot;: 50" in html
     assert "job_already_pending" in html
     (dry,) = fake_wrapped_api.requests
     assert dry.body == {"limit": 50, "dry_run": True, "reset_payload": True}
     assert WrappedRun.objects.using("wrapped").filter(status="failed").count() == 3  # dry run changed nothing
 
-    done = operator.post(RETRY_FAILED_URL, {"post": "yes", "token": token_of(page), "limit": "50"}, follow=True)
-    assert done.status_code == 200
-    msgs = messages_of(done)
-    assert any("matched 3, processed 3, enqueued 2" in m for m in msgs)
-    assert any("f3: skipped, job_already_pending" in m for m in msgs)
-    real = fake_wrapped_api.requests[1]
-    assert real.body == {"limit": 50, "dry_run": False, "reset_payload": True}
+    assert "2 runs planned by the dry run when you looked" in html and "3 failed runs in the database now" in html
+    make_run("f-late")  # fails after the dry run: not in the frozen plan
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = operator.post(
+            RETRY_FAILED_URL,
+            {"post": "yes", "reason": "OPS-101", "token": token_of(page), "plan": plan_of(page), "limit": "50"},
+        )
+    run = BulkRun.objects.get()
+    assert done.status_code == 302 and done["Location"].endswith(f"/admin/bulk/bulkrun/{run.pk}/change/")
+    assert run.matched_when_looked == 2 and run.matched_at_confirm == 4
+    runner.work(run.pk)
+    assert sorted(r.path for r in fake_wrapped_api.requests[1:]) == [
+        "/admin/test/runs/f1/retry-analysis",
+        "/admin/test/runs/f2/retry-watch-history",  # each run at the stage the plan chose
+    ]
     statuses = dict(WrappedRun.objects.using("wrapped").values_list("id", "status"))
-    assert statuses == {"f1": "pending", "f2": "pending", "f3": "failed", "ok1": "ready"}
-    assert set(ActionRecord.objects.values_list("action", "outcome")) == {
-        ("retry_failed_dry_run", "ok"),
-        ("retry_failed", "ok"),
+    assert statuses["f3"] == "failed" and statuses["f-late"] == "failed" and statuses["ok1"] == "ready"
+    assert set(ActionRecord.objects.values_list("action", "outcome", "reason")) == {
+        ("retry_failed_dry_run", "ok", ""),
+        ("retry_failed_runs", "ok", "OPS-101"),
     }
+
+
+def test_retry_failed_needs_a_dry_run_plan(client_for, fake_wrapped_api):
+    make_run("f9")
+    operator = client_for("operator")
+    offer = operator.get(RETRY_FAILED_URL)
+    assert "Yes, retry" not in offer.content.decode()  # no plan, no confirmation
+    done = operator.post(RETRY_FAILED_URL, {"post": "yes", "reason": "OPS-101", "token": "t"}, follow=True)
+    assert any("Ask the service for a dry run first" in m for m in messages_of(done))
+    assert fake_wrapped_api.requests == [] and not BulkRun.objects.exists()
 
 
 # -- permissions -----------------------------------------------------------------------------------
@@ -183,11 +214,12 @@ def test_roles_without_run_actions_get_403_and_nothing_is_called(client_for, fak
     assert client.get(RUNS_URL).status_code == 200
     assert run_action(client, "retry_run", ["run-p"]).status_code == 403
     response = client.post(
-        RUNS_URL, {"action": "retry_run", "_selected_action": ["run-p"], "post": "yes", "token": "forged"}
+        RUNS_URL,
+        {"action": "retry_run", "_selected_action": ["run-p"], "post": "yes", "reason": "OPS-101", "token": "forged"},
     )
     assert response.status_code == 403
     assert client.get(RETRY_FAILED_URL).status_code == 403
-    assert client.post(RETRY_FAILED_URL, {"post": "yes", "token": "forged"}).status_code == 403
+    assert client.post(RETRY_FAILED_URL, {"post": "yes", "reason": "OPS-101", "token": "forged"}).status_code == 403
     assert fake_wrapped_api.requests == []
     assert not ActionRecord.objects.exists()
     assert RETRY_FAILED_URL not in client.get(RUNS_URL).content.decode()
@@ -203,7 +235,7 @@ def test_action_function_checks_permission_itself(fake_wrapped_api, client_for):
     from monitoring.wrapped.actions import retry_run
 
     client_for("viewer")
-    request = RequestFactory().post(RUNS_URL, {"post": "yes", "token": "x"})
+    request = RequestFactory().post(RUNS_URL, {"post": "yes", "reason": "OPS-101", "token": "x"})
     request.user = get_user_model().objects.get(username="viewer-user")
     request.session = SessionStore()
     request._messages = FallbackStorage(request)
@@ -300,7 +332,7 @@ def test_row_gone_before_confirmation_calls_nothing(client_for, fake_wrapped_api
     make_run("run-gone")
     operator = client_for("operator")
     page = run_action(operator, "retry_email", ["run-gone"])
-    from backoffice import seeding
+    from tests import seeding
 
     seeding.execute("wrapped", "DELETE FROM app_wrapped_runs WHERE id = 'run-gone'")
     done = confirm(operator, "retry_email", ["run-gone"], token_of(page))
@@ -310,7 +342,9 @@ def test_row_gone_before_confirmation_calls_nothing(client_for, fake_wrapped_api
 
 
 # -- secrets ---------------------------------------------------------------------------------------
-def test_admin_key_never_rendered_stored_or_logged(client_for, fake_wrapped_api, settings, caplog):
+def test_admin_key_never_rendered_stored_or_logged(
+    client_for, fake_wrapped_api, settings, caplog, django_capture_on_commit_callbacks
+):
     caplog.set_level(logging.DEBUG)
     key = settings.SOURCE_APIS["wrapped"]["admin_key"]
     make_run("run-k")
@@ -318,8 +352,12 @@ def test_admin_key_never_rendered_stored_or_logged(client_for, fake_wrapped_api,
     operator = client_for("operator")
     pages = [run_action(operator, "retry_run", ["run-k", "run-k2"])]
     pages.append(confirm(operator, "retry_run", ["run-k", "run-k2"], token_of(pages[0])))
-    pages.append(operator.get(RETRY_FAILED_URL))
-    pages.append(operator.post(RETRY_FAILED_URL, {"post": "yes", "token": token_of(pages[-1])}, follow=True))
+    make_run("run-k3")
+    pages.append(operator.post(RETRY_FAILED_URL, {"preview": "yes"}))
+    confirmed = {"post": "yes", "reason": "OPS-101", "token": token_of(pages[-1]), "plan": plan_of(pages[-1])}
+    with django_capture_on_commit_callbacks(execute=True):
+        pages.append(operator.post(RETRY_FAILED_URL, confirmed, follow=True))
+    runner.work(BulkRun.objects.get().pk)
     fake_wrapped_api.misbehave("401")
     pages.append(run_and_confirm(operator, "retry_analysis", ["run-k"]))
     admin_client = client_for("admin")
@@ -357,7 +395,7 @@ def test_detail_page_buttons_post_one_row_and_come_back(client_for, fake_wrapped
 
     page = operator.post(buttons[2]["url"], fields)
     assert page.status_code == 200 and "POST /admin/test/runs/run-detail/retry-analysis" in page.content.decode()
-    done = operator.post(buttons[2]["url"], {**fields, "post": "yes", "token": token_of(page)})
+    done = operator.post(buttons[2]["url"], {**fields, "post": "yes", "reason": "OPS-101", "token": token_of(page)})
     assert done.status_code == 302 and done["Location"] == fields["_next"]
     assert [r.path for r in fake_wrapped_api.requests] == ["/admin/test/runs/run-detail/retry-analysis"]
 
@@ -377,7 +415,7 @@ def test_audit_admin_is_read_only_for_the_admin_role(client_for, fake_wrapped_ap
     assert [r.target_key for r in rows] == ["run-audit"]
     by_user = admin_client.get("/admin/audit/actionrecord/", {"q": "operator-user"})
     assert len(by_user.context["cl"].result_list) == 2
-    filtered = admin_client.get("/admin/audit/actionrecord/", {"outcome": "ok", "action": "retry_email"})
+    filtered = admin_client.get("/admin/audit/actionrecord/", {"outcome__exact": "ok", "action": "retry_email"})
     assert len(filtered.context["cl"].result_list) == 2
     detail = admin_client.get(f"{RUNS_URL}run-audit/change/")
     assert url.replace("&", "&amp;") in detail.content.decode()  # "actions on this run"
@@ -440,7 +478,8 @@ def test_save_posters_with_no_user_ids_saves_nothing(client_for, fake_posters_ap
 def test_save_posters_forbidden_for_support(client_for, fake_posters_api):
     job = BatchJobFactory(job_id="job_x", status="completed")
     response = client_for("support").post(
-        JOBS_URL, {"action": "save_posters", "_selected_action": [str(job.pk)], "post": "yes", "token": "t"}
+        JOBS_URL,
+        {"action": "save_posters", "_selected_action": [str(job.pk)], "post": "yes", "reason": "OPS-101", "token": "t"},
     )
     assert response.status_code == 403
     assert fake_posters_api.requests == []

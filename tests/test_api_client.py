@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from backoffice import api
-from backoffice.demo.fake_services import KEY_MATCHED, KEY_WRONG
+from backoffice.demo.fake_server import KEY_MATCHED, KEY_WRONG
 from monitoring.wrapped.models import WrappedRun
 from tests.plugins.fake_services import make_run
 
@@ -76,7 +76,7 @@ def test_rejected_wrong_key_is_401_invalid_admin_key(fake_wrapped_api, settings)
 
 
 def test_service_answers_404_when_it_has_no_key(settings, db):
-    from backoffice.demo.fake_services import make_fake
+    from backoffice.demo.fake_server import make_fake
 
     fake = make_fake("wrapped", port=0, admin_key="").start()
     try:

@@ -12,13 +12,14 @@ from django.core.management import call_command
 from django.test import RequestFactory
 from django.test.utils import override_settings
 
-from backoffice import seeding
 from benchmarks import catalogue, runner
+from tests import seeding
 
 LARGE, SMALL = 400, 200
 SUBSET = (
-    r"^(wrapped\.wrappedrun (list|status=Failed|search id )|posters\.joblog list|dashboard$"
-    r"|panel wrapped\.runs \(query\)|stats overview$|find anything: email|timeline: email)"
+    r"^(wrapped\.wrappedrun (list|status=Failed|search id |history)|posters\.joblog list|dashboard$"
+    r"|panel wrapped\.runs \(query\)|stats overview$|find anything: email|timeline: email|shared link: list"
+    r"|bulk\.bulkrun (list|progress)|posters\.batchjob created=|compare two runs)"
 )
 
 
@@ -56,7 +57,11 @@ def test_catalogue_covers_the_registry_and_the_report_renders(tmp_path):
     try:
         user = runner.bench_user()
         dbnames = {alias: runner.bench_database(alias, LARGE) for alias in runner.bench_sources()}
-        with runner.pointed_all(dbnames), override_settings(ROOT_URLCONF="benchmarks.urls"):
+        with (
+            runner.pointed_all(dbnames),
+            override_settings(ROOT_URLCONF="benchmarks.urls"),
+            catalogue.staged(user),
+        ):
             pages, samples = runner.gather_samples(user)
             urls = {
                 (urlsplit(url).path, key, value)
@@ -76,10 +81,21 @@ def test_catalogue_covers_the_registry_and_the_report_renders(tmp_path):
                     assert any(n.startswith(f"{label} search {field} ") for n in names) or not model.objects.exists()
         assert {"dashboard", "stats overview", "find anything: email", "timeline: email"} <= names
         assert any(n.startswith("panel ") for n in names)
+        # the product's other pages: history (audit trail), audited exports, the admins' own URLs,
+        # the back office's own admins, shared links, pages a source declares
+        assert {"wrapped.wrappedrun history", "wrapped.wrappedrun export", "wrapped.wrappedrun payload"} <= names
+        assert {"wrapped.wrappedrun retry_failed", "compare two runs (5 MB payload)", "live-runs poll"} <= names
+        assert {"audit.actionrecord list", "bulk.bulkrun list", "bulk.bulkrun detail", "bulk.bulkrun progress"} <= names
+        assert {"shared link: list", "shared link: find anything", "shared link: timeline"} <= names
+        assert "fleet.account scheduler=Needs warming (next first)" in names
+        assert not any(n.startswith(("bulk.bulkrun cancel", "wrapped.wrappedrun compare")) for n in names)
 
         report = next(tmp_path.glob("*-catalogue-*.md")).read_text()
         assert "| wrapped.wrappedrun list | list |" in report
         assert "HTTP 500" not in report.split("## Summary")[0].replace("| HTTP 500 |", "")
+        for name in ("panel wrapped.runs (query)", "shared link: list", "bulk.bulkrun progress", "compare two runs"):
+            row = next(line for line in report.splitlines() if line.startswith(f"| {name}"))
+            assert "HTTP" not in row, row  # answered 200 (a panel only to htmx's requests)
         row = next(line for line in report.splitlines() if line.startswith("| wrapped.wrappedrun list |"))
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert cells[6] != "n/a" and cells[8] != "n/a"  # ours ÷ tuned, ours ÷ stock

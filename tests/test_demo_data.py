@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+from io import StringIO
 
-from backoffice import seeding
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
 from backoffice.demo import loader
-from backoffice.demo.data import wrapped
+from monitoring.wrapped import demo_data as wrapped
 from monitoring.wrapped.models import AppJob, WrappedRun
+from tests import seeding
 
 # Seed 000's derived stage, computed from the payload (the payload is `json`, so no casts needed).
 STAGE_SQL = """
@@ -147,3 +151,33 @@ def test_loader_reuses_existing_data(settings):
     second = loader.load_demo_data(scale=0.1)
     assert second["wrapped"]["status"] == "kept"
     assert WrappedRun.objects.count() == 400
+
+
+# -- the demo never reaches a database by accident ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "args", "missing"),
+    [
+        ("seed_sources", [], "wrapped, posters, xtrack, publishing, fleet"),
+        ("seed_sources", ["--i-mean-it=wrapped", "--i-mean-it=fleet"], "posters, xtrack, publishing"),
+        ("demo", ["--no-serve", "--i-mean-it=wrapped"], "default, posters, xtrack, publishing, fleet"),
+    ],
+)
+def test_demo_commands_refuse_databases_outside_the_embedded_server(settings, command, args, missing):
+    settings.EMBEDDED = False  # as when database URLs are set
+    with seeding.connect("wrapped") as conn:
+        before = conn.execute("SELECT count(*) FROM app_wrapped_runs").fetchone()[0]
+    with pytest.raises(CommandError, match=f"Refusing to write demo data.*{missing} would be written"):
+        call_command(command, "--scale", "0.01", *args, stdout=StringIO())
+    with seeding.connect("wrapped") as conn:
+        assert conn.execute("SELECT count(*) FROM app_wrapped_runs").fetchone()[0] == before
+
+
+def test_naming_every_target_lets_seed_sources_write(settings):
+    settings.EMBEDDED = False
+    seeding.dirty_aliases.update(settings.CONFIGURED_SOURCES)
+    targets = [f"--i-mean-it={alias}" for alias in settings.CONFIGURED_SOURCES]
+    out = StringIO()
+    call_command("seed_sources", "--scale", "0.01", *targets, stdout=out)
+    assert "source(s) loaded" in out.getvalue()

@@ -6,12 +6,12 @@ import re
 
 import pytest
 from django.db import connections
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import posters as p
 from tests.factories import publishing as pub
 from tests.factories import wrapped as w
+from tests.pages import query_budget, query_log
 
 FIND = reverse("admin:find")
 
@@ -103,10 +103,10 @@ def test_search_is_for_support_and_up_and_the_header_box_follows(client_for):
 def test_query_count_does_not_grow_with_the_hits(support):
     for _ in range(5):
         p.GeneratedPosterFactory(username="many")
-    with CaptureQueriesContext(connections["posters"]) as few:
+    with query_budget("posters", at_most=3) as few:
         support.get(FIND, {"q": "many"})
     for _ in range(10):
         p.GeneratedPosterFactory(username="many")
-    with CaptureQueriesContext(connections["posters"]) as more:
+    with query_log("posters") as more:
         support.get(FIND, {"q": "many"})
     assert len(more) == len(few) <= 3

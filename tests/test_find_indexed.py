@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from backoffice import seeding
+from tests import seeding
 from tests.factories import posters as p
 from tests.factories import wrapped as w
 from tests.test_find import FIND, groups

@@ -1,21 +1,14 @@
 """Source health: a drifted copy of a source DB gives the expected report, and pages survive it.
 
-How the drift is staged: a module-scoped fixture builds `test_drift_<source><TEST_DB_SUFFIX>`
-from fixtures/schema/<source>.sql (backoffice.seeding.build_database: CREATE DATABASE through the
-privileged connection, the DDL, then lock_down: no TEMP, no CREATE on public; the reader role
-reads it through pg_read_all_data), applies the drift through the privileged connection, then
-points the normal Django alias at it (close the connection, swap settings_dict["NAME"]). Module
-scope runs before the per-test transactions open, so every test of this module reads the drifted
-wrapped and posters databases through their ordinary SELECT-only aliases; the other three
-sources stay on their healthy test databases. The fixture restores the aliases and drops the
-drifted databases at the end.
+The drift is staged by tests.drift.drifted_databases from a module-scoped fixture, so every test
+of this module reads the drifted wrapped and posters databases through their ordinary
+SELECT-only aliases; the other three sources stay on their healthy test databases.
 
 Run: TEST_DB_SUFFIX=_h5 .venv/bin/python -m pytest tests/test_health.py -q
 """
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from io import StringIO
 
@@ -27,12 +20,12 @@ from django.core.management.base import CommandError
 from django.db import connections
 from django.template.loader import render_to_string
 from django.test import RequestFactory
-from django.urls import NoReverseMatch, clear_url_caches, reverse
-from psycopg import sql
-from psycopg.adapt import Dumper
+from django.urls import reverse
+from psycopg.adapt import PyFormat
 
 from backoffice import health, health_admin, seeding
 from backoffice.health import ERROR, INFO, OK, WARNING, check_source
+from tests.drift import drifted_databases
 
 DRIFTS = {
     "wrapped": [
@@ -52,7 +45,7 @@ DRIFTS = {
         "ALTER TABLE poster_failure_details DROP CONSTRAINT poster_failure_details_poster_id_fkey",
         "ALTER TABLE generated_posters ALTER COLUMN id DROP DEFAULT",
         "ALTER TABLE generated_posters ALTER COLUMN id TYPE text",
-        # an index of HOT_INDEXES
+        # an index of service_indexes
         "DROP INDEX idx_generated_posters_job_id",
         # an enum value the model does not know
         "ALTER TYPE job_status ADD VALUE 'archived'",
@@ -61,49 +54,10 @@ DRIFTS = {
 HEALTHY = [alias for alias in settings.CONFIGURED_SOURCES if alias not in DRIFTS]
 
 
-def drift_db_name(alias: str) -> str:
-    return f"test_drift_{alias}{settings.TEST_DB_SUFFIX}"
-
-
 @pytest.fixture(scope="module")
 def drifted(django_db_setup, django_db_blocker):
-    restore = {}
-    with django_db_blocker.unblock():
-        for alias, statements in DRIFTS.items():
-            name = drift_db_name(alias)
-            seeding.build_database(alias, name, drop=True)
-            with seeding.connect(alias, name) as conn:
-                for statement in statements:
-                    conn.execute(statement)
-            restore[alias] = connections[alias].settings_dict["NAME"]
-            connections[alias].close()
-            connections[alias].settings_dict["NAME"] = name
-    cache.clear()
-    yield {alias: drift_db_name(alias) for alias in DRIFTS}
-    cache.clear()
-    with django_db_blocker.unblock():
-        for alias, original in restore.items():
-            connections[alias].close()
-            connections[alias].settings_dict["NAME"] = original
-            cached = getattr(seeding._local, "connections", {}).pop((alias, drift_db_name(alias)), None)
-            if cached is not None:
-                cached.close()
-            with seeding.connect(alias, "postgres") as server:
-                server.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(drift_db_name(alias)))
-                )
-
-
-@pytest.fixture(autouse=True)
-def _health_page_routed():
-    """The lead wires health_admin at startup; until then, make sure its URL is routed here."""
-    try:
-        reverse("admin:source_health")
-    except NoReverseMatch:
-        import backoffice.urls
-
-        importlib.reload(backoffice.urls)
-        clear_url_caches()
+    with drifted_databases(DRIFTS, django_db_blocker) as names:
+        yield names
 
 
 def lines(report, severity=None, kind=None) -> list[str]:
@@ -131,18 +85,27 @@ def test_drifted_wrapped_report(drifted):
     assert report.reachable and report.database == drifted["wrapped"]
     errors = lines(report, ERROR)
     assert any("lacks column sec_user_id" in line and "WrappedRun.sec_user_id" in line for line in errors), errors
-    assert "app_wrapped_runs.sec_uid (character varying) is not mapped by the models" in " ".join(
+    assert "app_wrapped_runs.sec_uid (character varying) is new: not mapped by the models" in " ".join(
         lines(report, INFO, "extra_column")
     )
     assert any("Table referral_events is missing" in line for line in errors)
-    assert "app_jobs.shard_key (text) is not mapped" in " ".join(lines(report, INFO))
+    assert "app_jobs.shard_key (text) is new: not mapped" in " ".join(lines(report, INFO))
     type_warnings = lines(report, WARNING, "type")
     assert any(
-        line.startswith("app_sessions.id: is uuid, the model expects text") and "compare as text" in line
+        line.startswith(
+            "app_sessions.id: type changed: the model declares character varying, the table has uuid. Reads work"
+        )
+        and "compare as text" in line
+        and "Pages: the session list and detail (/admin/wrapped/appsession/)." in line
         for line in type_warnings
     ), type_warnings
+    (gone,) = lines(report, WARNING, "service_index")
+    assert gone.startswith(
+        "The service's index ix_app_wrapped_runs_app_user_id on app_wrapped_runs (app_user_id) is gone. "
+        "Slowed: the runs search by person, the user detail (runs) and Find a person (they now scan"
+    )
     assert (
-        "CREATE INDEX CONCURRENTLY IF NOT EXISTS bo_app_wrapped_runs_app_user_id ON app_wrapped_runs (app_user_id);"
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_app_wrapped_runs_app_user_id ON app_wrapped_runs (app_user_id);"
         in report.index_suggestions
     )
     assert report.unusable and report.status == "unusable"
@@ -167,7 +130,8 @@ def test_drifted_posters_report_text_id_where_uuid_expected(drifted):
     report = check_source("posters")
     type_warnings = lines(report, WARNING, "type")
     assert any(
-        line.startswith("generated_posters.id: is text, the model expects uuid") and "compare as text" in line
+        line.startswith("generated_posters.id: type changed: the model declares uuid, the table has text.")
+        and "compare as text" in line
         for line in type_warnings
     ), type_warnings
     assert any("job_status has values the model does not know: archived" in line for line in lines(report, WARNING))
@@ -189,6 +153,13 @@ def test_healthy_sources_have_no_schema_errors(drifted, alias):
     assert report.reachable and report.read_only and not report.unusable
     assert not report.breaking(), report.breaking()
     assert report.server_version
+    # the models declare exactly what the services' tables are: no type, key or service index drift
+    drift = [
+        f.message
+        for f in report.findings
+        if f.kind in {"type", "primary_key", "service_index", "enum"} and f.severity in (WARNING, ERROR)
+    ]
+    assert not drift, drift
 
 
 def test_unreachable_source_is_unusable_with_the_reason(drifted, monkeypatch):
@@ -210,11 +181,12 @@ def test_command_exits_1_for_the_drifted_source(drifted):
     assert "wrapped (Wrapped (TikTok)): UNUSABLE" in output
     assert "✗ Table app_wrapped_runs lacks column sec_user_id" in output
     assert "✗ Table referral_events is missing" in output
-    assert "· app_jobs.shard_key (text) is not mapped" in output
-    assert "! app_sessions.id: is uuid" in output
+    assert "· app_jobs.shard_key (text) is new: not mapped" in output
+    assert "! app_sessions.id: type changed: the model declares character varying, the table has uuid." in output
+    assert "! The service's index ix_app_wrapped_runs_app_user_id on app_wrapped_runs (app_user_id) is gone" in output
     assert "✓ Session is read-only" in output
     suggestions = output.split("Suggested indexes")[1]
-    assert "CREATE INDEX CONCURRENTLY IF NOT EXISTS bo_app_wrapped_runs_app_user_id" in suggestions
+    assert "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_app_wrapped_runs_app_user_id" in suggestions
     assert "Unusable source(s): wrapped" in output
 
 
@@ -267,29 +239,30 @@ def test_posters_detail_with_text_id_opens(drifted, client_for):
     assert response.status_code == 200
 
 
-class UntypedUUIDDumper(Dumper):
-    """The fix proposed to the lead for backoffice/fields.py (registered per source connection)."""
+def test_untyped_uuid_dumper_lets_uuid_parameters_match_a_text_id(drifted, client_for):
+    """backoffice.fields.UntypedUUIDDumper, as registered on every source connection: a uuid.UUID
+    parameter compares with a text column (the drifted generated_posters.id), where psycopg's own
+    uuid dumper sends '…'::uuid and PostgreSQL refuses text = uuid."""
+    import psycopg
 
-    oid = 0  # unknown: PostgreSQL types the literal from the column (uuid or text)
-
-    def dump(self, obj):
-        return str(obj).encode()
-
-
-def test_proposed_fix_untyped_uuid_parameters_open_text_id_pages(drifted, client_for):
+    from backoffice.fields import UntypedUUIDDumper
+    from monitoring.posters.models import GeneratedPoster
     from tests.factories.posters import GeneratedPosterFactory
 
+    poster = GeneratedPosterFactory(id=str(uuid.uuid4()), username="drifted-fixed")
     connection = connections["posters"]
     connection.ensure_connection()
-    connection.connection.adapters.register_dumper(uuid.UUID, UntypedUUIDDumper)
-    try:
-        poster = GeneratedPosterFactory(id=str(uuid.uuid4()), username="drifted-fixed")
-        viewer = client_for("viewer")
-        assert viewer.get(f"/admin/posters/generatedposter/{poster.id}/change/").status_code == 200
-        found = viewer.get("/admin/posters/generatedposter/", {"q": poster.id})
-        assert found.status_code == 200 and "drifted-fixed" in found.content.decode()
-    finally:
-        connection.close()  # the next test gets a connection with the stock adapters
+    assert connection.connection.adapters.get_dumper(uuid.UUID, PyFormat.AUTO) is UntypedUUIDDumper
+    assert GeneratedPoster.objects.filter(pk=uuid.UUID(poster.id)).values_list("username", flat=True).get() == (
+        "drifted-fixed"
+    )
+    # psycopg's own dumpers, on a connection the back office did not set up:
+    with seeding.connect("posters") as stock, pytest.raises(psycopg.errors.UndefinedFunction, match="text = uuid"):
+        stock.execute("SELECT 1 FROM generated_posters WHERE id = %s", [uuid.UUID(poster.id)])
+    viewer = client_for("viewer")
+    assert viewer.get(f"/admin/posters/generatedposter/{poster.id}/change/").status_code == 200
+    found = viewer.get("/admin/posters/generatedposter/", {"q": poster.id})
+    assert found.status_code == 200 and "drifted-fixed" in found.content.decode()
 
 
 def test_a_page_of_the_drifted_table_answers_a_clear_503(drifted, client_for):
@@ -316,7 +289,8 @@ def test_health_page_for_admin_only(drifted, client_for):
     assert response.status_code == 200
     page = response.content.decode()
     assert "Table app_wrapped_runs lacks column sec_user_id" in page
-    assert "<pre" in page and "CREATE INDEX CONCURRENTLY IF NOT EXISTS bo_app_wrapped_runs_app_user_id" in page
+    assert "<pre" in page and "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_app_wrapped_runs_app_user_id" in page
+    assert "The service&#x27;s index ix_app_wrapped_runs_app_user_id on app_wrapped_runs (app_user_id) is gone" in page
     assert "Unusable:</strong> wrapped" in page
     assert client_for("operator").get(url).status_code == 403
     assert client_for("viewer").get(url).status_code == 403

@@ -5,16 +5,13 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.contrib import admin
-from django.db import connections
-from django.test.utils import CaptureQueriesContext
 
-from backoffice import seeding
-from backoffice.demo.data import publishing as publishing_data
-from monitoring.publishing import models, queries
-from monitoring.publishing.models import HOT_INDEXES
+from monitoring.publishing import demo_data as publishing_data
+from monitoring.publishing import models
+from monitoring.publishing.apps import SERVICE_INDEXES
+from tests import seeding
 from tests.factories import publishing as f
-from tests.pages import change, changelist, result_rows
+from tests.pages import change, changelist, list_page_queries, query_log, result_rows
 
 REGISTERED = [models.VideoAsset, models.Clip, models.Job, models.Campaign, models.PublishLog]
 
@@ -109,13 +106,10 @@ def generated():
 @pytest.mark.parametrize("model", [models.Clip, models.Job, models.PublishLog])
 def test_changelist_query_count_does_not_grow_with_page_size(client_for, generated, monkeypatch, model):
     client = client_for("viewer")
-    model_admin = admin.site._registry[model]
     client.get(changelist(model))  # warm-up: once-per-process checks (schema drift) are not per page
     counts, rows = [], []
     for per_page in (20, 100):
-        monkeypatch.setattr(model_admin, "list_per_page", per_page)
-        with CaptureQueriesContext(connections["publishing"]) as ctx:
-            response = client.get(changelist(model))
+        response, ctx = list_page_queries(client, model, per_page)
         assert response.status_code == 200
         counts.append(len(ctx.captured_queries))
         data_queries = [q for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
@@ -146,18 +140,57 @@ def test_generate_fills_every_table_and_pages_render(client_for, generated):
         assert result_rows(response.content.decode()) > 0, model
 
 
-def test_stats_queries_are_single_grouped_queries(generated):
-    with CaptureQueriesContext(connections["publishing"]) as ctx:
-        queue = queries.queue_stats()
-        campaigns = queries.campaign_stats()
-        platforms = queries.job_platform_stats()
-    assert len(ctx.captured_queries) == 3
+def test_stats_on_demo_data(generated):
+    from monitoring.publishing import stats
+
+    with query_log("publishing") as ctx:
+        queue = stats.queue().data
+        campaigns = stats.campaigns().data
+    assert len(ctx.captured_queries) == 2
     assert queue["pending"] > 0 and queue["avg_processing_time_ms"] > 0
-    assert sum(campaigns.values()) == generated["campaigns"]
-    assert platforms["other"]["failed"] + platforms["other"]["completed"] > 0
+    assert sum(v for k, v in campaigns.items() if k != "total_budget_spent") == generated["campaigns"]
 
 
 def test_hot_indexes_exist_in_schema():
     with seeding.connect("publishing") as conn:
         names = {row[0] for row in conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")}
-    assert not [name for _table, _cols, name in HOT_INDEXES if name not in names]
+    assert not [name for _table, _cols, name in SERVICE_INDEXES if name not in names]
+
+
+def test_relations_are_navigable_both_ways(client_for, world):
+    client = client_for("viewer")
+    clip, asset = world["clip"], world["video"]
+    asset_page = client.get(change(models.VideoAsset, asset.pk)).content.decode()
+    assert change(models.Clip, clip.pk) in asset_page  # asset → clips
+    clip_page = client.get(change(models.Clip, clip.pk)).content.decode()
+    assert change(models.PublishLog, world["log"].pk) in clip_page  # clip → publish logs
+    assert change(models.Campaign, world["campaign"].pk) in clip_page  # clip → campaigns
+    assert change(models.VideoAsset, asset.pk) in clip_page  # clip → asset
+    assert change(models.Clip, clip.pk) in client.get(change(models.Campaign, world["campaign"].pk)).content.decode()
+    assert change(models.Clip, clip.pk) in client.get(change(models.Job, world["job"].pk)).content.decode()
+
+
+def test_publish_logs_show_processing_time_and_filter_by_requested_dates(client_for):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    f.PublishLogFactory(
+        requested_at=now - dt.timedelta(minutes=11, seconds=25), published_at=now, platform_post_id="MARK-NOW"
+    )
+    f.PublishLogFactory(
+        requested_at=now - dt.timedelta(days=40), published_at=None, status="pending", platform_post_id="MARK-OLD"
+    )
+    client = client_for("viewer")
+    html = client.get(changelist(models.PublishLog)).content.decode()
+    assert "11 min 25 s" in html
+    today = now.date().isoformat()
+    response = client.get(changelist(models.PublishLog), {"requested_at_from": today, "requested_at_to": today})
+    assert response.status_code == 200
+    assert result_rows(response.content.decode()) == 1
+    old = (now - dt.timedelta(days=40)).date().isoformat()
+    assert result_rows(client.get(changelist(models.PublishLog), {"requested_at_to": old}).content.decode()) == 1
+    bad = client.get(changelist(models.PublishLog), {"requested_at_from": "2026-02-30"})
+    assert bad.status_code == 400
+    assert "is not a date" in bad.content.decode()

@@ -1,13 +1,18 @@
-"""The lean row renderer shows exactly what Django's own result_list shows, on every source list."""
+"""The lean row renderer shows exactly what Django's own result_list shows, on every source list
+(dates and times humanised as everywhere else in the back office)."""
+
+from datetime import datetime
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin.templatetags import admin_list
 from django.contrib.admin.templatetags.admin_list import result_list
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.test import RequestFactory
 
 from backoffice.management.commands.create_staff import create_staff_user
 from backoffice.sources import SOURCE_ALIASES
+from backoffice.templatetags.backoffice_format import when
 from backoffice.templatetags.source_list import source_result_list
 from tests.factories.fleet import AccountFactory, DeviceFactory
 from tests.factories.posters import GeneratedPosterFactory
@@ -24,6 +29,19 @@ def rows():
     DeviceEmailFactory(device_id="dev_1/2")
     GeneratedPosterFactory(username="<script>x</script>")
     AccountFactory(device=DeviceFactory())
+
+
+def humanised(display):
+    def wrapper(value, *args, **kwargs):
+        return when(value) if isinstance(value, datetime) else display(value, *args, **kwargs)
+
+    return wrapper
+
+
+@pytest.fixture(autouse=True)
+def django_with_the_back_offices_dates(monkeypatch):
+    monkeypatch.setattr(admin_list, "display_for_field", humanised(admin_list.display_for_field))
+    monkeypatch.setattr(admin_list, "display_for_value", humanised(admin_list.display_for_value))
 
 
 def rendered(rows_of_cells) -> list[str]:

@@ -7,13 +7,12 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
-from django.db import connections
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from backoffice import timeline
 from tests.factories import posters as p
 from tests.factories import wrapped as w
+from tests.pages import query_log
 
 TIMELINE = reverse("admin:timeline")
 
@@ -86,8 +85,8 @@ def test_timeline_is_bounded_and_pages_older_events(client_for, aria, monkeypatc
 def test_timeline_queries_are_a_fixed_number_per_source(client_for, aria):
     support = client_for("support")
     with (
-        CaptureQueriesContext(connections["wrapped"]) as wrapped,
-        CaptureQueriesContext(connections["posters"]) as posters,
+        query_log("wrapped") as wrapped,
+        query_log("posters") as posters,
     ):
         support.get(TIMELINE, {"q": "aria@example.com"})
     assert len(wrapped) <= 9

@@ -6,8 +6,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connections
-from django.test.utils import CaptureQueriesContext
 
 from monitoring.wrapped import queries
 from monitoring.wrapped.models import AppJob, WrappedRun
@@ -19,6 +17,7 @@ from tests.factories.wrapped import (
     DeviceEmailFactory,
     WrappedRunFactory,
 )
+from tests.pages import query_budget
 
 RUNS_URL = "/admin/wrapped/wrappedrun/"
 
@@ -88,16 +87,12 @@ def test_runs_list_query_budget_is_constant_and_never_selects_payload(client_for
     client = client_for("viewer")
     WrappedRunAdmin.list_per_page = per_page
     try:
-        with (
-            CaptureQueriesContext(connections["wrapped"]) as source,
-            CaptureQueriesContext(connections["default"]) as own,
-        ):
+        with query_budget("wrapped", "default", at_most=5) as log:
             response = client.get(RUNS_URL)
     finally:
         WrappedRunAdmin.list_per_page = 50
     assert response.status_code == 200
-    assert len(source) + len(own) <= 5, [q["sql"][:120] for q in (*source, *own)]
-    for query in source:
+    for query in log.on("wrapped"):
         select_list = query["sql"].split(" FROM ")[0]
         assert '"app_wrapped_runs"."payload",' not in select_list and not select_list.endswith('"payload"')
 

@@ -10,10 +10,14 @@ ROLES = (VIEWER, SUPPORT, OPERATOR, ADMIN)
 # Everyone may hold read-only API tokens of their own (the stats API); admins see all of them.
 _EVERY_ROLE = {"access.add_apitoken", "access.view_apitoken", "access.delete_apitoken"}
 _SUPPORT_EXTRA = {"access.view_pii", "access.search_people", "access.export_rows"}
-_OPERATOR_EXTRA = {"access.run_actions"}
+_OPERATOR_EXTRA = {"access.run_actions", "bulk.view_bulkrun"}
 _ADMIN_EXTRA = {
     "audit.view_actionrecord",
     *(f"auth.{verb}_{model}" for verb in ("add", "change", "delete", "view") for model in ("user", "group")),
+    # Login lockouts (django-axes): see them, and unlock an account by deleting its attempts.
+    "axes.view_accessattempt",
+    "axes.delete_accessattempt",
+    "axes.view_accessfailurelog",
 }
 
 

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from backoffice.admin_base import ReadOnlyAdminMixin
+from backoffice.admin_base import AllowListedLookupsMixin, ReadOnlyAdminMixin
 from backoffice.audit.models import ActionRecord
 
 
@@ -20,7 +20,8 @@ def actions_on_url(source: str, target_key: str) -> str:
 
 
 @admin.register(ActionRecord)
-class ActionRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ActionRecordAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    extra_lookup_parameters = ("target_key",)  # "actions on this run" (actions_on_url)
     list_display = (
         "created_at",
         "username",
@@ -32,6 +33,7 @@ class ActionRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "http_status",
         "outcome",
         "duration_ms",
+        "reason",
         "short_message",
     )
     list_filter = ("source", "action", "outcome", "username")
@@ -57,11 +59,21 @@ class ActionRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "idempotency_key",
         "http_status",
         "outcome",
+        "reason",
         "message",
         "response_excerpt",
         "duration_ms",
     )
     readonly_fields = fields
+
+    def history_view(self, request, object_id, extra_context=None):
+        """An entry's history: every recorded call on the same target, newest first."""
+        from backoffice.history import history_response
+
+        record = self.get_object(request, object_id)
+        return history_response(
+            request, self, object_id, source=record.source if record else "", key_of=lambda obj: obj.target_key
+        )
 
     @admin.display(description="message")
     def short_message(self, obj):

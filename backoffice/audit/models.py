@@ -3,6 +3,7 @@ from django.db import models
 
 
 class Outcome(models.TextChoices):
+    SENDING = "sending", "Sent, no answer recorded (unknown)"
     OK = "ok", "OK"
     REJECTED = "rejected", "Rejected by the service (4xx)"
     SERVICE_ERROR = "service_error", "Service error (5xx)"
@@ -32,6 +33,11 @@ class ActionRecord(models.Model):
     response_excerpt = models.TextField(blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
     idempotency_key = models.CharField(max_length=200, blank=True, db_index=True)
+    # The confirmed submission the call belongs to (a digest of its one-time token): a second post
+    # of the same confirmation re-sends only the calls whose outcome stayed unknown, with their key.
+    submission = models.CharField(max_length=64, blank=True, db_index=True)
+    # Why the operator did it (free text or a ticket reference), the same on every row of a submission.
+    reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -57,3 +63,22 @@ class ActionSubmission(models.Model):
 
     def __str__(self):
         return f"{self.username} {self.action} ({self.row_count} rows)"
+
+
+class RevealGrant(models.Model):
+    """A break-glass reveal: one user may see one masked field of one object until `expires_at`."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    object_type = models.CharField(max_length=80)  # "<app_label>.<model_name>"
+    object_pk = models.CharField(max_length=200)
+    field = models.CharField(max_length=80)
+    reason = models.TextField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "object_type", "object_pk"], name="reveal_lookup_idx")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.object_type} {self.object_pk} {self.field}"

@@ -1,13 +1,13 @@
 """Build every configured source database and fill the empty ones with demo data.
 
-Each source has a generator `backoffice.demo.data.<alias>.generate(conn, scale) -> {table: rows}`
+Each source declares a generator (its AppConfig's demo_data module, e.g. monitoring/<alias>/demo_data.py):
+`generate(conn, scale) -> {table: rows}`
 that writes set-based SQL through a privileged (seeding) connection. A source whose tables already
 hold rows is left alone, so running the loader again reuses the data.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
 import time
 
@@ -15,6 +15,7 @@ from django.conf import settings
 from psycopg import sql
 
 from backoffice import seeding
+from backoffice.source_app import source_module
 
 
 def _out(stdout, message: str) -> None:
@@ -22,6 +23,38 @@ def _out(stdout, message: str) -> None:
     stream.write(message if message.endswith("\n") else message + "\n")
     if hasattr(stream, "flush"):
         stream.flush()
+
+
+CONFIRM_FLAG = "--i-mean-it"
+
+
+def add_confirm_argument(parser) -> None:
+    parser.add_argument(
+        CONFIRM_FLAG,
+        dest="i_mean_it",
+        action="append",
+        default=[],
+        metavar="ALIAS",
+        help="outside the embedded PostgreSQL, name each database to write (repeat it: default, wrapped, ...)",
+    )
+
+
+def refuse_unnamed_targets(targets, named) -> None:
+    """Demo data goes to the embedded PostgreSQL only, unless every other target is named.
+
+    Raises CommandError naming the databases that would be written without being named.
+    """
+    from django.core.management.base import CommandError
+
+    if settings.EMBEDDED:
+        return
+    missing = [alias for alias in targets if alias not in set(named)]
+    if missing:
+        flags = " ".join(f"{CONFIRM_FLAG}={alias}" for alias in missing)
+        raise CommandError(
+            "Refusing to write demo data outside the embedded PostgreSQL: database URLs are set, and "
+            f"{', '.join(missing)} would be written. If that is really what you want, add: {flags}"
+        )
 
 
 def build_sources(drop: bool = False, stdout=None) -> dict[str, bool]:
@@ -53,13 +86,7 @@ def has_rows(conn) -> bool:
 
 
 def _generator(alias: str):
-    name = f"backoffice.demo.data.{alias}"
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:  # the module exists but something it imports is missing: a real error
-            raise
-        return None
+    return source_module(alias, "demo_data")
 
 
 def load_demo_data(scale: float = 1.0, stdout=None) -> dict:
@@ -71,7 +98,7 @@ def load_demo_data(scale: float = 1.0, stdout=None) -> dict:
     for alias in settings.CONFIGURED_SOURCES:
         module = _generator(alias)
         if module is None:
-            _out(stdout, f"  {alias:<11} no demo generator yet (backoffice/demo/data/{alias}.py): skipped")
+            _out(stdout, f"  {alias:<11} no demo generator declared (demo_data on its AppConfig): skipped")
             results[alias] = {"status": "skipped", "rows": {}, "seconds": 0.0}
             continue
         with seeding.connect(alias) as conn:
@@ -85,7 +112,6 @@ def load_demo_data(scale: float = 1.0, stdout=None) -> dict:
             generated = time.monotonic() - started
             conn.execute("ANALYZE")
             seconds = time.monotonic() - started
-        seeding.dirty_aliases.add(alias)
         summary = ", ".join(f"{table} {count:,}" for table, count in rows.items())
         _out(
             stdout,

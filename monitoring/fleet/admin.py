@@ -1,20 +1,32 @@
 """Read-only admin pages for the fleet source.
 
-activity_log, metric_snapshots and account_health_snapshots have no primary key upstream: they
-have no pages of their own and are shown, bounded, inside the account / distribution pages.
+activity_log, metric_snapshots and account_health_snapshots have no key in the service, and
+niche_subreddit_map's key is composite: they have no pages of their own and are shown, bounded,
+inside the account / distribution / niche pages.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
-from django.utils.html import format_html
 
 from backoffice.admin_base import SourceModelAdmin
-from backoffice.display import json_block, status_badge
-from backoffice.filters import DefaultChoiceFilter
+from backoffice.columns import Badge, Excerpt, Json, Link, Plain, Related, Source, When
 from monitoring.fleet import queries
+from monitoring.fleet.columns import EventTimeline, HashtagList, Label, Low, MetricsChart, Number, YesNo
+from monitoring.fleet.filters import (
+    AccountChangeList,
+    DeletedFilter,
+    DeviceAttentionFilter,
+    DeviceChangeList,
+    NeedsWarmingFilter,
+    ShadowbannedFilter,
+    StateFilter,
+    UnresolvedFilter,
+)
 from monitoring.fleet.models import (
+    LOW_BATTERY,
+    LOW_STORAGE_GB,
     Account,
     Content,
     ContentAsset,
@@ -23,58 +35,26 @@ from monitoring.fleet.models import (
     Distribution,
     Hook,
     Niche,
-    NicheSubredditMap,
     Proxy,
     SystemEvent,
     TrendingTopic,
     WarmingProgress,
 )
-from monitoring.fleet.queries import admin_link, related_table
 
-
-def _dt(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "—"
+STATUS = Badge("status")
+SEVERITY = Badge("severity")
+CREATED = When("created_at", description="created")
+DEVICE = Link("device_id", "fleet.device", text="device__name", description="device")
+ACCOUNT = Link("account_id", "fleet.account", text="account__username", description="account")
+CONTENT = Link("content_id", "fleet.content", description="content")
+DISTRIBUTION = Link("distribution_id", "fleet.distribution", description="distribution")
 
 
 class FleetAdmin(SourceModelAdmin):
-    """Detail pages: every fieldset entry (model field or method) is read-only."""
+    """Detail pages: every fieldset entry (model field or column) is read-only."""
 
     def get_readonly_fields(self, request, obj=None):
         return flatten_fieldsets(self.get_fieldsets(request, obj))
-
-
-class DeletedFilter(DefaultChoiceFilter):
-    title = "deleted"
-    parameter_name = "deleted"
-    default = "no"
-
-    def lookups(self, request, model_admin):
-        return [("no", "Not deleted"), ("yes", "Deleted"), ("all", "All")]
-
-    def queryset(self, request, queryset):
-        value = self.effective(request)
-        if value == "no":
-            return queryset.filter(deleted_at__isnull=True)
-        if value == "yes":
-            return queryset.filter(deleted_at__isnull=False)
-        return queryset
-
-
-class UnresolvedFilter(DefaultChoiceFilter):
-    title = "resolution"
-    parameter_name = "state"
-    default = "open"
-
-    def lookups(self, request, model_admin):
-        return [("open", "Unresolved"), ("resolved", "Resolved"), ("all", "All")]
-
-    def queryset(self, request, queryset):
-        value = self.effective(request)
-        if value == "open":
-            return queryset.filter(resolved=False)
-        if value == "resolved":
-            return queryset.filter(resolved=True)
-        return queryset
 
 
 # -- small tables ------------------------------------------------------------------------------
@@ -82,114 +62,244 @@ class UnresolvedFilter(DefaultChoiceFilter):
 
 @admin.register(Niche)
 class NicheAdmin(FleetAdmin):
-    list_display = ("name", "slug", "tier", "status_badge", "created_at")
+    status_badge = STATUS
+    created = CREATED
+    config_text = Source("config_yaml", description="config (YAML)")
+    niche_subreddits = Related(
+        lambda niche: queries.niche_subreddits(niche.pk),
+        [
+            ("subreddit", Label()),
+            ("min karma", "min_karma_required"),
+            ("min age (days)", "min_account_age_days"),
+            ("posting limit", "posting_frequency_limit"),
+            ("automod rules", Json("automod_rules_json")),
+            ("active", YesNo("is_active")),
+        ],
+        description="subreddits",
+        note=f"At most {queries.SUBREDDITS_LIMIT}.",
+    )
+    list_display = ("name", "slug", "tier", "status_badge", "created")
     list_columns = ("id", "name", "slug", "tier", "status", "created_at")
     list_filter = ("tier", "status")
     ordering = ("slug",)
     identifier_fields = {"id": "uuid", "slug": "text"}
-    fieldsets = ((None, {"fields": ("id", "name", "slug", "tier", "status", "created_at", "updated_at")}),)
-
-    @admin.display(description="status", ordering="status")
-    def status_badge(self, obj):
-        return status_badge(obj.status)
+    fieldsets = (
+        (None, {"fields": ("id", "name", "slug", "tier", "status", "created_at", "updated_at")}),
+        ("Configuration", {"fields": ("config_text",)}),
+        ("Subreddits", {"fields": ("niche_subreddits",)}),
+    )
 
 
 @admin.register(Proxy)
 class ProxyAdmin(FleetAdmin):
-    list_display = ("host", "port", "provider", "type", "geo_country", "is_healthy", "assigned_device_name")
-    list_columns = ("id", "host", "port", "provider", "type", "geo_country", "is_healthy", "assigned_device__name")
+    assigned_device_link = Link(
+        "assigned_device_id", "fleet.device", text="assigned_device__name", description="assigned device"
+    )
+    health_checked = When("last_health_check", description="last health check")
+    list_display = (
+        "host",
+        "port",
+        "provider",
+        "type",
+        "geo_country",
+        "ip_reputation_score",
+        "is_healthy",
+        "health_checked",
+        "assigned_device_link",
+    )
+    list_columns = (
+        "id",
+        "host",
+        "port",
+        "provider",
+        "type",
+        "geo_country",
+        "ip_reputation_score",
+        "is_healthy",
+        "last_health_check",
+        "assigned_device__name",
+        "assigned_device__udid",
+    )
     list_select_related = ("assigned_device",)
     list_filter = ("type", "is_healthy")
     ordering = ("provider", "host")
     identifier_fields = {"id": "uuid", "host": "text"}
     fieldsets = (
-        (None, {"fields": ("id", "provider", "type", "host", "port", "is_healthy", "last_health_check_at")}),
-        ("Location", {"fields": ("geo_country", "geo_region", "geo_city", "assigned_device")}),
+        (
+            None,
+            {
+                "fields": (
+                    "id",
+                    "provider",
+                    "type",
+                    "host",
+                    "port",
+                    "is_healthy",
+                    "health_checked",
+                    "ip_reputation_score",
+                )
+            },
+        ),
+        ("Location", {"fields": ("geo_country", "geo_region", "geo_city", "assigned_device_link")}),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
-
-    @admin.display(description="assigned device")
-    def assigned_device_name(self, obj):
-        return obj.assigned_device.name if obj.assigned_device_id else "—"
 
 
 @admin.register(Device)
 class DeviceAdmin(FleetAdmin):
-    list_display = ("name", "model", "udid", "status_badge", "ios_version", "battery_level", "connected_since")
-    list_columns = ("id", "name", "model", "udid", "status", "ios_version", "battery_level", "connected_since")
-    list_filter = ("status",)
+    status_badge = STATUS
+    battery = Low("battery_level", LOW_BATTERY, "%", description="battery")
+    storage = Low("storage_free_gb", LOW_STORAGE_GB, "GB", description="storage free")
+    connected = When("connected_since", description="connected since")
+    account_count = Plain("live_accounts", description="accounts", ordering=False)
+    device_accounts = Related(
+        lambda device: queries.device_accounts(device.pk),
+        [
+            ("account", Link("pk", "fleet.account", text="username")),
+            ("platform", "platform"),
+            ("state", Badge("current_state")),
+            ("followers", "followers"),
+            ("last activity", When("last_activity_at")),
+            ("deleted", When("deleted_at")),
+        ],
+        description="accounts",
+        note=f"At most {queries.ACCOUNTS_LIMIT} accounts.",
+        empty="No account uses this device.",
+    )
+    device_events = EventTimeline("device_id")
+    list_display = (
+        "name",
+        "model",
+        "udid",
+        "status_badge",
+        "ios_version",
+        "battery",
+        "storage",
+        "account_count",
+        "connected",
+    )
+    list_columns = (
+        "id",
+        "name",
+        "model",
+        "udid",
+        "status",
+        "ios_version",
+        "battery_level",
+        "storage_free_gb",
+        "connected_since",
+    )
+    list_filter = ("status", DeviceAttentionFilter)
     ordering = ("name",)
     identifier_fields = {"id": "uuid", "udid": "text", "name": "text"}
     fieldsets = (
         (None, {"fields": ("id", "name", "model", "udid", "ios_version", "wda_port", "status_badge")}),
-        ("Health", {"fields": ("connected_since", "battery_level", "storage_free_gb", "current_proxy")}),
+        ("Health", {"fields": ("connected", "battery", "storage", "current_proxy")}),
         ("Accounts on this device", {"fields": ("device_accounts",)}),
-        ("Latest events", {"fields": ("device_events",)}),
+        ("Event timeline", {"fields": ("device_events",)}),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
 
-    @admin.display(description="status", ordering="status")
-    def status_badge(self, obj):
-        return status_badge(obj.status)
-
-    @admin.display(description="accounts")
-    def device_accounts(self, obj):
-        rows = queries.device_accounts(obj.pk)
-        return related_table(
-            ["account", "platform", "state", "followers", "deleted"],
-            [
-                [
-                    admin_link("account", a.pk, a.username),
-                    a.platform,
-                    status_badge(a.current_state),
-                    a.followers,
-                    _dt(a.deleted_at) if a.deleted_at else "",
-                ]
-                for a in rows
-            ],
-            note=f"At most {queries.ACCOUNTS_LIMIT} accounts.",
-        )
-
-    @admin.display(description="events")
-    def device_events(self, obj):
-        return _events_table(queries.recent_events(device_id=obj.pk))
-
-
-def _events_table(events) -> str:
-    return related_table(
-        ["#", "time", "severity", "category", "type", "message", "resolved"],
-        [
-            [
-                admin_link("systemevent", e.pk, e.pk),
-                _dt(e.timestamp),
-                status_badge(e.severity),
-                e.category,
-                e.event_type,
-                (e.message or "")[:120],
-                "yes" if e.resolved else "no",
-            ]
-            for e in events
-        ],
-        note=f"Latest {queries.EVENTS_LIMIT} events.",
-    )
+    def get_changelist(self, request, **kwargs):
+        return DeviceChangeList
 
 
 # -- accounts ----------------------------------------------------------------------------------
 
+DISTRIBUTIONS = [
+    ("distribution", Link("pk", "fleet.distribution")),
+    ("platform", "platform"),
+    ("status", STATUS),
+    ("posted", When("posted_at")),
+    ("post id", "post_id_on_platform"),
+    ("created", CREATED),
+]
+FLAGS = [
+    ("flag", Link("pk", "fleet.contentflag")),
+    ("type", "flag_type"),
+    ("platform", "platform"),
+    ("detail", Excerpt("detail_text", length=120)),
+    ("distribution", DISTRIBUTION),
+    ("resolved", YesNo("resolved")),
+    ("flagged", When("flagged_at")),
+]
+
 
 @admin.register(Account)
 class AccountAdmin(FleetAdmin):
+    state_badge = Badge("current_state", description="state")
+    niche_name = Plain("niche__name", description="niche")
+    device_link = DEVICE
+    last_activity = When("last_activity_at", description="last activity")
+    last_warmed = When("last_warmed_at", description="last warmed")
+    last_post = When("last_post_at", description="last post")
+    deleted = When("deleted_at", description="deleted")
+    account_distributions = Related(
+        lambda account: queries.recent_distributions(account_id=account.pk),
+        DISTRIBUTIONS,
+        description="distributions",
+        note=f"Latest {queries.DISTRIBUTIONS_LIMIT}.",
+    )
+    account_warming = Related(
+        lambda account: queries.warming_rows(account.pk),
+        [
+            ("phase", "phase"),
+            ("day", "day_in_phase"),
+            ("likes", "likes_given"),
+            ("comments", "comments_made"),
+            ("follows", "follows_given"),
+            ("posts", "posts_created"),
+            ("views", "views_received"),
+            ("recorded", "recorded_at"),
+            ("graduated", When("graduated_at")),
+        ],
+        description="warming",
+        note=f"At most {queries.WARMING_LIMIT} days.",
+    )
+    account_activity = Related(
+        lambda account: queries.recent_activity(account.pk),
+        [
+            ("when", When("timestamp")),
+            ("activity", "activity_type"),
+            ("ok", YesNo("success")),
+            ("device", Link("device_id", "fleet.device")),
+            ("error", Excerpt("error_message", length=120)),
+        ],
+        description="activity",
+        note=f"Last {queries.ACTIVITY_DAYS} days, newest {queries.ACTIVITY_LIMIT} rows at most.",
+        empty="No activity in this window.",
+    )
+    account_health = Related(
+        lambda account: queries.latest_health(account.pk),
+        [
+            ("when", When("time")),
+            ("followers", "followers"),
+            ("following", "following"),
+            ("reach", Number("reach_rate", 4)),
+            ("engagement", Number("engagement_rate", 4)),
+            ("completion", Number("avg_completion_rate", 4)),
+            ("growth 7d", Number("growth_rate_7d", 4)),
+            ("blocks 24h", "action_blocks_24h"),
+            ("removals 7d", "content_removals_7d"),
+            ("shadowbanned", YesNo("is_shadowbanned")),
+        ],
+        description="health",
+        note=f"Latest {queries.HEALTH_LIMIT} snapshots.",
+    )
+    account_events = EventTimeline("account_id")
     list_display = (
         "username",
         "platform",
         "state_badge",
         "niche_name",
-        "device_name",
+        "device_link",
         "followers",
         "warming_day_count",
-        "last_activity_at",
+        "last_activity",
+        "last_warmed",
+        "last_post",
         "is_shadowbanned",
-        "deleted_at",
+        "deleted",
     )
     list_columns = (
         "id",
@@ -197,144 +307,54 @@ class AccountAdmin(FleetAdmin):
         "platform",
         "current_state",
         "niche__name",
+        "device_id",
         "device__name",
+        "device__udid",
         "followers",
         "warming_day_count",
         "last_activity_at",
+        "last_warmed_at",
+        "last_post_at",
         "is_shadowbanned",
         "deleted_at",
     )
     list_select_related = ("niche", "device")
-    list_filter = (DeletedFilter, "platform", "current_state", "is_shadowbanned")
+    list_filter = (DeletedFilter, StateFilter, NeedsWarmingFilter, "platform", ShadowbannedFilter)
     ordering = ("platform", "username")  # unique (platform, username): total, index-served
     identifier_fields = {"id": "uuid", "username": "text"}
     fieldsets = (
         (None, {"fields": ("id", "platform", "username", "display_name", "state_badge", "is_shadowbanned")}),
         ("Profile", {"fields": ("followers", "following", "bio_text", "profile_pic_url")}),
         ("Assignment", {"fields": ("niche", "device", "proxy")}),
-        ("Warming", {"fields": ("warming_day_count", "last_warmed_at", "last_post_at", "last_activity_at")}),
-        ("Record", {"fields": ("created_at", "updated_at", "deleted_at")}),
+        ("Warming", {"fields": ("warming_day_count", "last_warmed", "last_post", "last_activity")}),
+        ("Record", {"fields": ("created_at", "updated_at", "deleted")}),
         ("Recent distributions", {"fields": ("account_distributions",)}),
         ("Warming progress", {"fields": ("account_warming",)}),
         (f"Activity (last {queries.ACTIVITY_DAYS} days)", {"fields": ("account_activity",)}),
         ("Health snapshots", {"fields": ("account_health",)}),
-        ("Latest events", {"fields": ("account_events",)}),
+        ("Event timeline", {"fields": ("account_events",)}),
     )
 
-    @admin.display(description="state", ordering="current_state")
-    def state_badge(self, obj):
-        return status_badge(obj.current_state)
-
-    @admin.display(description="niche")
-    def niche_name(self, obj):
-        return obj.niche.name if obj.niche_id else "—"
-
-    @admin.display(description="device")
-    def device_name(self, obj):
-        return obj.device.name if obj.device_id else "—"
-
-    @admin.display(description="distributions")
-    def account_distributions(self, obj):
-        return _distributions_table(queries.recent_distributions(account_id=obj.pk))
-
-    @admin.display(description="warming")
-    def account_warming(self, obj):
-        rows = queries.warming_rows(obj.pk)
-        return related_table(
-            ["phase", "day", "likes", "comments", "follows", "posts", "views", "recorded", "graduated"],
-            [
-                [
-                    w.phase,
-                    w.day_in_phase,
-                    w.likes_given,
-                    w.comments_made,
-                    w.follows_given,
-                    w.posts_created,
-                    w.views_received,
-                    w.recorded_at,
-                    _dt(w.graduated_at) if w.graduated_at else "",
-                ]
-                for w in rows
-            ],
-            note=f"At most {queries.WARMING_LIMIT} days.",
-        )
-
-    @admin.display(description="activity")
-    def account_activity(self, obj):
-        rows = queries.recent_activity(obj.pk)
-        return related_table(
-            ["time", "activity", "ok", "device", "error"],
-            [
-                [
-                    _dt(a.timestamp),
-                    a.activity_type,
-                    "yes" if a.success else "no",
-                    admin_link("device", a.device_id) if a.device_id else "",
-                    (a.error_message or "")[:120],
-                ]
-                for a in rows
-            ],
-            note=f"Last {queries.ACTIVITY_DAYS} days, newest {queries.ACTIVITY_LIMIT} rows at most.",
-            empty="No activity in this window.",
-        )
-
-    @admin.display(description="health")
-    def account_health(self, obj):
-        rows = queries.latest_health(obj.pk)
-        return related_table(
-            ["time", "state", "followers", "avg views", "engagement", "health", "shadowbanned"],
-            [
-                [
-                    _dt(h.time),
-                    status_badge(h.state),
-                    h.followers,
-                    _num(h.avg_views),
-                    _num(h.engagement_rate, 4),
-                    _num(h.health_score),
-                    "yes" if h.is_shadowbanned else "no",
-                ]
-                for h in rows
-            ],
-            note=f"Latest {queries.HEALTH_LIMIT} snapshots.",
-        )
-
-    @admin.display(description="events")
-    def account_events(self, obj):
-        return _events_table(queries.recent_events(account_id=obj.pk))
-
-
-def _num(value, digits: int = 2) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
-
-
-def _distributions_table(rows) -> str:
-    return related_table(
-        ["distribution", "platform", "status", "posted", "post id", "created"],
-        [
-            [
-                admin_link("distribution", d.pk),
-                d.platform,
-                status_badge(d.status),
-                _dt(d.posted_at),
-                d.post_id_on_platform or "",
-                _dt(d.created_at),
-            ]
-            for d in rows
-        ],
-        note=f"Latest {queries.DISTRIBUTIONS_LIMIT}.",
-    )
+    def get_changelist(self, request, **kwargs):
+        return AccountChangeList
 
 
 @admin.register(SystemEvent)
 class SystemEventAdmin(FleetAdmin):
+    when = When("timestamp", description="when")
+    severity_badge = SEVERITY
+    device_link = DEVICE
+    account_link = ACCOUNT
+    short_message = Excerpt("message", length=100)
+    context_json = Json("context", description="context")
     list_display = (
         "id",
-        "timestamp",
+        "when",
         "severity_badge",
         "category",
         "event_type",
-        "device_name",
-        "account_name",
+        "device_link",
+        "account_link",
         "short_message",
         "resolved",
     )
@@ -344,42 +364,26 @@ class SystemEventAdmin(FleetAdmin):
         "severity",
         "category",
         "event_type",
+        "device_id",
         "device__name",
+        "device__udid",
+        "account_id",
         "account__username",
         "message",
         "resolved",
     )
     list_select_related = ("device", "account")
     list_filter = (UnresolvedFilter, "severity", "category")
-    ordering = ("-id",)  # bigserial: insertion order, served by the primary key
+    # Unresolved first, then newest first: idx_events_unresolved serves the default (unresolved) view,
+    # bo_events_resolved_time every view.
+    ordering = ("resolved", "-timestamp", "-id")
     identifier_fields = {"id": "int", "device": "uuid", "account": "uuid", "event_type": "text"}
     fieldsets = (
-        (None, {"fields": ("id", "timestamp", "severity_badge", "category", "event_type", "message")}),
-        ("Subject", {"fields": ("device", "account")}),
+        (None, {"fields": ("id", "when", "severity_badge", "category", "event_type", "message")}),
+        ("Subject", {"fields": ("device_link", "account_link")}),
         ("Context", {"fields": ("context_json",)}),
         ("Resolution", {"fields": ("resolved", "resolved_by", "resolved_at")}),
     )
-
-    @admin.display(description="severity", ordering="severity")
-    def severity_badge(self, obj):
-        return status_badge(obj.severity)
-
-    @admin.display(description="device")
-    def device_name(self, obj):
-        return obj.device.name if obj.device_id else "—"
-
-    @admin.display(description="account")
-    def account_name(self, obj):
-        return obj.account.username if obj.account_id else "—"
-
-    @admin.display(description="message")
-    def short_message(self, obj):
-        text = obj.message or ""
-        return text if len(text) <= 100 else text[:100] + "…"
-
-    @admin.display(description="context")
-    def context_json(self, obj):
-        return json_block(obj.context)
 
 
 # -- content pipeline --------------------------------------------------------------------------
@@ -387,6 +391,7 @@ class SystemEventAdmin(FleetAdmin):
 
 @admin.register(Hook)
 class HookAdmin(FleetAdmin):
+    short_text = Excerpt("hook_text", description="hook")
     list_display = ("short_text", "hook_category", "platform", "times_used", "performance_score", "is_active")
     list_columns = ("id", "hook_text", "hook_category", "platform", "times_used", "performance_score", "is_active")
     list_filter = ("hook_category", "platform", "is_active")
@@ -414,13 +419,39 @@ class HookAdmin(FleetAdmin):
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
 
-    @admin.display(description="hook")
-    def short_text(self, obj):
-        return obj.hook_text[:80]
-
 
 @admin.register(Content)
 class ContentAdmin(FleetAdmin):
+    short_topic = Excerpt("topic", description="topic")
+    niche_name = Plain("niche__name", description="niche")
+    status_badge = Badge("production_status", description="status")
+    created = CREATED
+    file_paths_block = Json("file_paths", description="file paths")
+    content_assets = Related(
+        lambda content: queries.content_assets(content.pk),
+        [
+            ("asset", Link("pk", "fleet.contentasset")),
+            ("type", "asset_type"),
+            ("model", "model_used"),
+            ("file", "file_path"),
+            ("duration (s)", Number("duration_seconds")),
+            ("cost", "cost_usd"),
+        ],
+        description="assets",
+        note=f"At most {queries.ASSETS_LIMIT}.",
+    )
+    content_flags = Related(
+        lambda content: queries.content_flags(content_id=content.pk),
+        FLAGS,
+        description="flags",
+        note=f"Latest {queries.ASSETS_LIMIT}.",
+    )
+    content_distributions = Related(
+        lambda content: queries.recent_distributions(content_id=content.pk),
+        DISTRIBUTIONS,
+        description="distributions",
+        note=f"Latest {queries.DISTRIBUTIONS_LIMIT}.",
+    )
     list_display = (
         "short_topic",
         "niche_name",
@@ -428,9 +459,9 @@ class ContentAdmin(FleetAdmin):
         "status_badge",
         "quality_score",
         "cost_usd",
-        "created_at",
+        "created",
     )
-    # No script_json / file_paths / script_text on the list.
+    # No file_paths / script_text on the list.
     list_columns = (
         "id",
         "topic",
@@ -451,7 +482,7 @@ class ContentAdmin(FleetAdmin):
             "Production",
             {"fields": ("quality_score", "cost_usd", "duration_seconds", "temporal_workflow_id", "source_reddit_url")},
         ),
-        ("Script", {"fields": ("script_text", "script_json_block")}),
+        ("Script", {"fields": ("script_text",)}),
         ("Files", {"fields": ("file_paths_block",)}),
         ("Assets", {"fields": ("content_assets",)}),
         ("Flags", {"fields": ("content_flags",)}),
@@ -459,121 +490,105 @@ class ContentAdmin(FleetAdmin):
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
 
-    @admin.display(description="topic")
-    def short_topic(self, obj):
-        return obj.topic[:80]
-
-    @admin.display(description="niche")
-    def niche_name(self, obj):
-        return obj.niche.name if obj.niche_id else "—"
-
-    @admin.display(description="status", ordering="production_status")
-    def status_badge(self, obj):
-        return status_badge(obj.production_status)
-
-    @admin.display(description="script (JSON)")
-    def script_json_block(self, obj):
-        return json_block(obj.script_json)
-
-    @admin.display(description="file paths")
-    def file_paths_block(self, obj):
-        return json_block(obj.file_paths)
-
-    @admin.display(description="assets")
-    def content_assets(self, obj):
-        return related_table(
-            ["asset", "type", "provider", "file", "duration", "cost"],
-            [
-                [
-                    admin_link("contentasset", a.pk),
-                    a.asset_type,
-                    a.provider,
-                    a.file_path,
-                    _num(a.duration_seconds),
-                    a.cost_usd,
-                ]
-                for a in queries.content_assets(obj.pk)
-            ],
-            note=f"At most {queries.ASSETS_LIMIT}.",
-        )
-
-    @admin.display(description="flags")
-    def content_flags(self, obj):
-        return related_table(
-            ["flag", "type", "reason", "by", "resolved", "created"],
-            [
-                [
-                    admin_link("contentflag", f.pk),
-                    f.flag_type,
-                    f.reason,
-                    f.flagged_by,
-                    "yes" if f.resolved else "no",
-                    _dt(f.created_at),
-                ]
-                for f in queries.content_flags(obj.pk)
-            ],
-            note=f"At most {queries.ASSETS_LIMIT}.",
-        )
-
-    @admin.display(description="distributions")
-    def content_distributions(self, obj):
-        return _distributions_table(queries.recent_distributions(content_id=obj.pk))
-
 
 @admin.register(ContentAsset)
 class ContentAssetAdmin(FleetAdmin):
-    list_display = ("id", "content_link", "asset_type", "provider", "duration_seconds", "cost_usd", "created_at")
-    list_columns = ("id", "content_id", "asset_type", "provider", "duration_seconds", "cost_usd", "created_at")
+    content_link = CONTENT
+    created = CREATED
+    metadata_block = Json("metadata_json", description="metadata")
+    list_display = ("id", "content_link", "asset_type", "model_used", "duration_seconds", "cost_usd", "created")
+    list_columns = ("id", "content_id", "asset_type", "model_used", "duration_seconds", "cost_usd", "created_at")
+    list_filter = ("asset_type", "model_used")
     ordering = ("-created_at",)
     identifier_fields = {"id": "uuid", "content": "uuid"}
     fieldsets = (
-        (None, {"fields": ("id", "content", "asset_type", "provider", "file_path", "url")}),
+        (None, {"fields": ("id", "content_link", "asset_type", "model_used", "file_path")}),
         ("Details", {"fields": ("duration_seconds", "cost_usd", "metadata_block", "created_at")}),
     )
-
-    @admin.display(description="content")
-    def content_link(self, obj):
-        return admin_link("content", obj.content_id)
-
-    @admin.display(description="metadata")
-    def metadata_block(self, obj):
-        return json_block(obj.metadata)
 
 
 @admin.register(ContentFlag)
 class ContentFlagAdmin(FleetAdmin):
-    list_display = ("id", "content_link", "flag_type", "flagged_by", "resolved", "created_at")
-    list_columns = ("id", "content_id", "flag_type", "flagged_by", "resolved", "created_at")
-    list_filter = ("flag_type", "resolved")
-    ordering = ("-created_at",)
-    identifier_fields = {"id": "uuid", "content": "uuid"}
-    fieldsets = (
-        (
-            None,
-            {"fields": ("id", "content", "flag_type", "reason", "flagged_by", "resolved", "resolved_at", "created_at")},
-        ),
+    content_link = CONTENT
+    distribution_link = DISTRIBUTION
+    short_detail = Excerpt("detail_text", length=100, description="detail")
+    flagged = When("flagged_at", description="flagged")
+    list_display = (
+        "id",
+        "content_link",
+        "distribution_link",
+        "flag_type",
+        "platform",
+        "short_detail",
+        "resolved",
+        "flagged",
     )
-
-    @admin.display(description="content")
-    def content_link(self, obj):
-        return admin_link("content", obj.content_id)
+    list_columns = (
+        "id",
+        "content_id",
+        "distribution_id",
+        "flag_type",
+        "platform",
+        "detail_text",
+        "resolved",
+        "flagged_at",
+    )
+    list_filter = ("flag_type", "resolved", "platform")
+    ordering = ("-flagged_at",)
+    identifier_fields = {"id": "uuid", "content": "uuid", "distribution": "uuid"}
+    fieldsets = (
+        (None, {"fields": ("id", "content_link", "distribution_link", "flag_type", "platform", "detail_text")}),
+        ("Resolution", {"fields": ("resolved", "flagged_at", "resolved_at")}),
+    )
 
 
 @admin.register(Distribution)
 class DistributionAdmin(FleetAdmin):
+    change_form_template = "fleet/change_form_with_charts.html"
+    account_link = ACCOUNT
+    content_link = CONTENT
+    status_badge = STATUS
+    posted = When("posted_at", description="posted")
+    created = CREATED
+    hashtag_list = HashtagList("hashtags", description="hashtags", ordering=False)
+    metrics_chart = MetricsChart(description="over time")
+    distribution_flags = Related(
+        lambda distribution: queries.content_flags(distribution_id=distribution.pk),
+        FLAGS,
+        description="flags",
+        note=f"Latest {queries.ASSETS_LIMIT}.",
+    )
+    snapshots = Related(
+        lambda distribution: queries.latest_snapshots(distribution.pk),
+        [
+            ("when", When("time")),
+            ("views", "views"),
+            ("likes", "likes"),
+            ("comments", "comments"),
+            ("shares", "shares"),
+            ("saves", "saves"),
+            ("completion", Number("completion_rate", 3)),
+            ("engagement", Number("engagement_rate", 4)),
+            ("followers", "follower_count_at"),
+        ],
+        description="metric snapshots",
+        note=f"Latest {queries.SNAPSHOTS_LIMIT} snapshots.",
+        empty="No snapshots yet.",
+    )
     list_display = (
         "id",
-        "account_name",
+        "account_link",
         "platform",
         "status_badge",
         "posted_via",
-        "posted_at",
+        "posted",
         "post_id_on_platform",
         "retry_count",
-        "created_at",
+        "created",
     )
     list_columns = (
         "id",
+        "account_id",
         "account__username",
         "platform",
         "status",
@@ -588,12 +603,12 @@ class DistributionAdmin(FleetAdmin):
     ordering = ("-created_at",)
     identifier_fields = {"id": "uuid", "post_id_on_platform": "text", "account": "uuid", "content": "uuid"}
     fieldsets = (
-        (None, {"fields": ("id", "content", "account", "platform", "status_badge", "posted_via")}),
+        (None, {"fields": ("id", "content_link", "account_link", "platform", "status_badge", "posted_via")}),
         (
             "Post",
             {
                 "fields": (
-                    "posted_at",
+                    "posted",
                     "scheduled_for",
                     "post_url",
                     "post_id_on_platform",
@@ -603,99 +618,48 @@ class DistributionAdmin(FleetAdmin):
             },
         ),
         ("Errors", {"fields": ("error_message", "retry_count")}),
+        ("Metrics over time", {"fields": ("metrics_chart",)}),
+        ("Flags", {"fields": ("distribution_flags",)}),
         ("Latest metrics", {"fields": ("snapshots",)}),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
 
-    @admin.display(description="account")
-    def account_name(self, obj):
-        return obj.account.username if obj.account_id else "—"
-
-    @admin.display(description="status", ordering="status")
-    def status_badge(self, obj):
-        return status_badge(obj.status)
-
-    @admin.display(description="hashtags")
-    def hashtag_list(self, obj):
-        return " ".join(f"#{tag}" for tag in obj.hashtags or []) or "—"
-
-    @admin.display(description="metric snapshots")
-    def snapshots(self, obj):
-        rows = queries.latest_snapshots(obj.pk)
-        return related_table(
-            ["time", "views", "likes", "comments", "shares", "saves", "completion", "engagement", "followers"],
-            [
-                [
-                    _dt(s.time),
-                    s.views,
-                    s.likes,
-                    s.comments,
-                    s.shares,
-                    s.saves,
-                    _num(s.completion_rate, 3),
-                    _num(s.engagement_rate, 4),
-                    s.follower_count_at,
-                ]
-                for s in rows
-            ],
-            note=f"Latest {queries.SNAPSHOTS_LIMIT} snapshots.",
-            empty="No snapshots yet.",
-        )
-
 
 @admin.register(TrendingTopic)
 class TrendingTopicAdmin(FleetAdmin):
-    list_display = (
-        "topic",
-        "niche_name",
-        "source",
-        "trend_score",
-        "overperformance_ratio",
-        "is_active",
-        "discovered_at",
-    )
+    topic = Label(description="topic")
+    niche_name = Plain("niche__name", description="niche")
+    detected = When("detected_at", description="detected")
+    peak = When("peak_at", description="peak")
+    list_display = ("topic", "hashtag", "platform", "niche_name", "trend_score", "is_active", "detected", "peak")
     list_columns = (
         "id",
-        "topic",
+        "topic_text",
+        "hashtag",
+        "sound_id",
+        "platform",
         "niche__name",
-        "source",
         "trend_score",
-        "overperformance_ratio",
         "is_active",
-        "discovered_at",
+        "detected_at",
+        "peak_at",
     )
     list_select_related = ("niche",)
-    list_filter = ("is_active",)
-    ordering = ("-discovered_at",)
-    identifier_fields = {"id": "uuid"}
+    list_filter = ("platform", "is_active")
+    ordering = ("-detected_at",)
+    identifier_fields = {"id": "uuid", "hashtag": "text"}
     fieldsets = (
-        (
-            None,
-            {
-                "fields": (
-                    "id",
-                    "topic",
-                    "niche",
-                    "source",
-                    "source_url",
-                    "trend_score",
-                    "overperformance_ratio",
-                    "is_active",
-                    "discovered_at",
-                )
-            },
-        ),
+        (None, {"fields": ("id", "platform", "topic_text", "hashtag", "sound_id", "niche", "is_active")}),
+        ("Trend", {"fields": ("trend_score", "detected", "peak")}),
     )
-
-    @admin.display(description="niche")
-    def niche_name(self, obj):
-        return obj.niche.name if obj.niche_id else "—"
 
 
 @admin.register(WarmingProgress)
 class WarmingProgressAdmin(FleetAdmin):
+    account_link = ACCOUNT
+    metrics_block = Json("metrics_json", description="metrics")
     list_display = (
-        "account_name",
+        "account_link",
         "phase",
         "day_in_phase",
         "likes_given",
@@ -706,6 +670,7 @@ class WarmingProgressAdmin(FleetAdmin):
     )
     list_columns = (
         "id",
+        "account_id",
         "account__username",
         "phase",
         "day_in_phase",
@@ -720,34 +685,10 @@ class WarmingProgressAdmin(FleetAdmin):
     ordering = ("-recorded_at",)
     identifier_fields = {"id": "uuid", "account": "uuid"}
     fieldsets = (
-        (None, {"fields": ("id", "account", "phase", "day_in_phase", "recorded_at", "graduated_at")}),
+        (
+            None,
+            {"fields": ("id", "account_link", "phase", "day_in_phase", "recorded_at", "graduated_at", "created_at")},
+        ),
         ("Counts", {"fields": ("likes_given", "comments_made", "posts_created", "views_received", "follows_given")}),
         ("Metrics", {"fields": ("metrics_block",)}),
     )
-
-    @admin.display(description="account")
-    def account_name(self, obj):
-        return obj.account.username
-
-    @admin.display(description="metrics")
-    def metrics_block(self, obj):
-        return json_block(obj.metrics_json)
-
-
-@admin.register(NicheSubredditMap)
-class NicheSubredditMapAdmin(FleetAdmin):
-    list_display = ("subreddit_name", "niche_name", "weight", "is_active", "created_at")
-    list_columns = ("id", "subreddit", "niche__name", "weight", "is_active", "created_at")
-    list_select_related = ("niche",)
-    list_filter = ("is_active",)
-    ordering = ("subreddit", "niche")
-    identifier_fields = {"id": "uuid", "subreddit": "text"}
-    fieldsets = ((None, {"fields": ("id", "niche", "subreddit", "weight", "is_active", "created_at")}),)
-
-    @admin.display(description="subreddit", ordering="subreddit")
-    def subreddit_name(self, obj):
-        return format_html("r/{}", obj.subreddit)
-
-    @admin.display(description="niche")
-    def niche_name(self, obj):
-        return obj.niche.name

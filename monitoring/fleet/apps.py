@@ -1,9 +1,105 @@
-from django.apps import AppConfig
+"""The fleet source as the core sees it (backoffice.source_app): declared here, once."""
 
-from backoffice.sources import get_source
+from backoffice.source_app import SourceAppConfig
+
+# Columns that exist in the service and are never mapped, so never selected nor rendered.
+SECRET_COLUMNS = {
+    "accounts": ["email_enc", "password_enc", "phone_number_enc", "totp_secret_enc"],
+    "proxies": ["credentials_enc"],
+}
+
+# (table, columns_sql, name): the service's own indexes the admin pages rely on.
+SERVICE_INDEXES = [
+    ("accounts", "platform, username", "accounts_platform_username_key"),
+    ("devices", "udid", "devices_udid_key"),
+    ("niches", "slug", "niches_slug_key"),
+    ("system_events", "id", "system_events_pkey"),
+    ("system_events", 'severity, "timestamp" DESC', "idx_events_unresolved"),
+    # The accounts "needs warming" view (partial: written whole so a suggestion recreates it as it was).
+    (
+        "accounts",
+        "USING btree (last_warmed_at NULLS FIRST) WHERE current_state IN ('created', 'warming_p1', 'warming_p2', "
+        "'warming_p3', 'active') AND platform IN ('tiktok', 'instagram') AND deleted_at IS NULL",
+        "idx_accounts_needs_warming",
+    ),
+    ("warming_progress", "account_id, phase, day_in_phase", "warming_progress_account_id_phase_day_in_phase_key"),
+    ("niche_subreddit_map", "niche_id, subreddit_name", "niche_subreddit_map_pkey"),
+    ("metric_snapshots", "distribution_id, time DESC", "idx_metrics_distribution_time"),
+    ("account_health_snapshots", "account_id, time DESC", "idx_health_account_time"),
+]
+
+# Indexes the back office's lists, searches and related tables need beyond the service's own;
+# check_sources prints them as CREATE INDEX CONCURRENTLY suggestions.
+RECOMMENDED_INDEXES = [
+    ("accounts", "username", "bo_accounts_username"),
+    ("accounts", "device_id", "bo_accounts_device"),
+    ("system_events", 'device_id, "timestamp" DESC', "bo_events_device"),
+    ("system_events", 'account_id, "timestamp" DESC', "bo_events_account"),
+    ("content", "created_at, id", "bo_content_created"),
+    ("content", "temporal_workflow_id", "bo_content_workflow"),
+    ("content_assets", "content_id", "bo_content_assets_content"),
+    ("content_assets", "created_at, id", "bo_content_assets_created"),
+    ("content_flags", "content_id", "bo_content_flags_content"),
+    ("content_flags", "distribution_id", "bo_content_flags_distribution"),
+    ("content_flags", "flagged_at, id", "bo_content_flags_flagged"),
+    ("hooks", "created_at, id", "bo_hooks_created"),
+    ("warming_progress", "recorded_at, id", "bo_warming_progress_recorded"),
+    ("distributions", "created_at, id", "bo_distributions_created"),
+    ("distributions", "account_id, created_at DESC", "bo_distributions_account"),
+    ("distributions", "content_id", "bo_distributions_content"),
+    ("distributions", "post_id_on_platform", "bo_distributions_post_id"),
+    ("trending_topics", "detected_at, id", "bo_trending_topics_detected"),
+    ("activity_log", 'account_id, "timestamp" DESC', "bo_activity_log_account_time"),
+    # The accounts list filtered on shadowbanned (or not), in its (platform, username) order:
+    # without it the list walks the unique key and throws away every other account.
+    ("accounts", "is_shadowbanned, platform, username", "bo_accounts_shadowbanned"),
+    # A state group (warming / active / problem): read only that group's accounts.
+    ("accounts", "current_state, platform, username", "bo_accounts_state"),
+    # System events: unresolved first, then newest first (the resolved and "all" views too).
+    ("system_events", 'resolved, "timestamp" DESC, id DESC', "bo_events_resolved_time"),
+]
 
 
-class FleetConfig(AppConfig):
+class FleetConfig(SourceAppConfig):
     name = "monitoring.fleet"
     label = "fleet"  # == the DB alias the router sends these models to
-    verbose_name = get_source("fleet").label
+
+    status_tones = {
+        "ok": frozenset({"complete", "success", "posted", "active"}),
+        "run": frozenset(
+            {
+                "queued",
+                "posting",
+                "generating",
+                "scripting",
+                "assembling",
+                "distributing",
+                "warming_p1",
+                "warming_p2",
+                "warming_p3",
+            }
+        ),
+        "warn": frozenset({"paused", "maintenance", "cooldown", "resting", "warning"}),
+        "bad": frozenset(
+            {
+                "failed",
+                "error",
+                "banned",
+                "suspended",
+                "shadowbanned",
+                "restricted",
+                "removed",
+                "flagged",
+                "disconnected",
+                "critical",
+            }
+        ),
+    }
+    secret_columns = SECRET_COLUMNS
+    service_indexes = SERVICE_INDEXES
+    recommended_indexes = RECOMMENDED_INDEXES
+
+    dashboard = "dashboard"
+    find = "find"
+    timeline = "timeline"
+    demo_data = "demo_data"

@@ -9,44 +9,22 @@ from __future__ import annotations
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
-from backoffice.fields import SourceJSONField
+from backoffice.fields import NativeEnumField, SourceJSONField
 
-# Columns that exist upstream and are never mapped, so never selected nor rendered.
-SECRET_COLUMNS: dict[str, list[str]] = {
-    "accounts": ["email_enc", "password_enc", "phone_number_enc", "totp_secret_enc", "proxy_credentials"],
-    "proxies": ["credentials_enc"],
+# The account state machine in three groups (the dashboard's counts and the accounts filter).
+STATE_GROUPS: dict[str, tuple[str, ...]] = {
+    "warming": ("created", "warming_p1", "warming_p2", "warming_p3"),
+    "active": ("active", "resting", "cooldown"),
+    "problem": ("flagged", "restricted", "suspended", "banned", "shadowbanned"),
 }
 
-# (table, columns_sql, name): the indexes the admin pages rely on (ordering, search, related lists).
-HOT_INDEXES: list[tuple[str, str, str]] = [
-    ("accounts", "platform, username", "accounts_platform_username_key"),
-    ("accounts", "username", "idx_accounts_username"),
-    ("accounts", "device_id", "idx_accounts_device"),
-    ("devices", "udid", "devices_udid_key"),
-    ("niches", "slug", "niches_slug_key"),
-    ("system_events", "id", "system_events_pkey"),
-    ("system_events", 'severity, "timestamp" DESC', "idx_events_unresolved"),
-    ("system_events", 'device_id, "timestamp" DESC', "idx_events_device"),
-    ("system_events", 'account_id, "timestamp" DESC', "idx_events_account"),
-    ("content", "created_at, id", "idx_content_created"),
-    ("content", "temporal_workflow_id", "idx_content_workflow"),
-    ("content_assets", "content_id", "idx_content_assets_content"),
-    ("content_assets", "created_at, id", "idx_content_assets_created"),
-    ("content_flags", "content_id", "idx_content_flags_content"),
-    ("content_flags", "created_at, id", "idx_content_flags_created"),
-    ("hooks", "created_at, id", "idx_hooks_created"),
-    ("warming_progress", "recorded_at, id", "idx_warming_progress_recorded"),
-    ("distributions", "created_at, id", "idx_distributions_created"),
-    ("distributions", "account_id, created_at DESC", "idx_distributions_account"),
-    ("distributions", "content_id", "idx_distributions_content"),
-    ("distributions", "post_id_on_platform", "idx_distributions_post_id"),
-    ("trending_topics", "discovered_at, id", "idx_trending_topics_discovered"),
-    ("warming_progress", "account_id, phase, day_in_phase", "warming_progress_account_phase_day_key"),
-    ("niche_subreddit_map", "subreddit", "idx_niche_subreddit_map_subreddit"),
-    ("activity_log", 'account_id, "timestamp" DESC', "idx_activity_log_account_time"),
-    ("metric_snapshots", "distribution_id, time DESC", "idx_metric_snapshots_distribution_time"),
-    ("account_health_snapshots", "account_id, time DESC", "idx_account_health_account_time"),
-]
+# The scheduler's "who needs warming next": idx_accounts_needs_warming's exact predicate and order.
+NEEDS_WARMING_STATES = ("created", "warming_p1", "warming_p2", "warming_p3", "active")
+NEEDS_WARMING_PLATFORMS = ("tiktok", "instagram")
+
+# A device calls for attention under these (the dashboard and the devices list agree).
+LOW_BATTERY = 20  # percent
+LOW_STORAGE_GB = 5
 
 
 class Platform(models.TextChoices):
@@ -93,10 +71,10 @@ class NicheStatus(models.TextChoices):
 class ContentFormat(models.TextChoices):
     FACELESS = "faceless"
     REDDIT_STORY = "reddit_story"
+    AI_AVATAR = "ai_avatar"
+    CAROUSEL = "carousel"
+    MEME = "meme"
     LISTICLE = "listicle"
-    AI_STORY = "ai_story"
-    SLIDESHOW = "slideshow"
-    TALKING_HEAD = "talking_head"
 
 
 class ProductionStatus(models.TextChoices):
@@ -117,23 +95,22 @@ class DistributionStatus(models.TextChoices):
 
 
 class PostingMethod(models.TextChoices):
-    DEVICE_AUTOMATION = "device_automation"
-    OFFICIAL_API = "official_api"
-    SCHEDULER = "scheduler"
-    MANUAL = "manual"
+    LATE_API = "late_api"
+    UPLOAD_POST = "upload_post"
+    NATIVE_DEVICE = "native_device"
 
 
 class ActivityType(models.TextChoices):
-    LOGIN = "login"
-    SCROLL_FEED = "scroll_feed"
-    WATCH_VIDEO = "watch_video"
+    WATCH = "watch"
     LIKE = "like"
     COMMENT = "comment"
     FOLLOW = "follow"
     UNFOLLOW = "unfollow"
-    SEARCH = "search"
     POST = "post"
-    PROFILE_UPDATE = "profile_update"
+    SHARE = "share"
+    SAVE = "save"
+    SEARCH = "search"
+    SCROLL = "scroll"
 
 
 class WarmingPhase(models.TextChoices):
@@ -145,27 +122,53 @@ class WarmingPhase(models.TextChoices):
 class HookCategory(models.TextChoices):
     CURIOSITY_GAP = "curiosity_gap"
     BOLD_CLAIM = "bold_claim"
-    QUESTION = "question"
-    STATISTIC = "statistic"
-    STORY_OPEN = "story_open"
-    CONTROVERSY = "controversy"
-    PATTERN_INTERRUPT = "pattern_interrupt"
+    PROBLEM_PAIN = "problem_pain"
+    PROOF_RESULTS = "proof_results"
+    NUMBERS_DATA = "numbers_data"
+    URGENCY_FOMO = "urgency_fomo"
+    LIST_STRUCTURE = "list_structure"
+    PERSONAL_STORY = "personal_story"
+    SHOCK_TENSION = "shock_tension"
+    DIRECT_CALLOUT = "direct_callout"
 
 
 class ProxyType(models.TextChoices):
-    RESIDENTIAL = "residential"
     MOBILE = "mobile"
-    DATACENTER = "datacenter"
+    RESIDENTIAL = "residential"
     ISP = "isp"
 
 
 class FlagType(models.TextChoices):
     COPYRIGHT = "copyright"
-    LOW_QUALITY = "low_quality"
-    POLICY_RISK = "policy_risk"
-    DUPLICATE = "duplicate"
-    AUDIO_ISSUE = "audio_issue"
-    MANUAL_REVIEW = "manual_review"
+    POLICY = "policy"
+    SPAM = "spam"
+    SHADOWBAN = "shadowban"
+
+
+class AssetType(models.TextChoices):
+    VOICEOVER = "voiceover"
+    IMAGE = "image"
+    VIDEO_CLIP = "video_clip"
+    MUSIC = "music"
+    CAPTION_FILE = "caption_file"
+
+
+class AssetModel(models.TextChoices):
+    KLING_3_STD = "kling_3_std"
+    KLING_3_PRO = "kling_3_pro"
+    HAILUO_02 = "hailuo_02"
+    HUNYUAN = "hunyuan"
+    FLUX2 = "flux2"
+    ELEVENLABS = "elevenlabs"
+    OPENAI_TTS = "openai_tts"
+    SUNO = "suno"
+    DEEPGRAM = "deepgram"
+    STOCK = "stock"
+    SEEDANCE = "seedance"
+    PIKA = "pika"
+    RUNWAY = "runway"
+    SORA = "sora"
+    LUMA = "luma"
 
 
 class EventSeverity(models.TextChoices):
@@ -183,6 +186,7 @@ class EventCategory(models.TextChoices):
 
 
 def _fk(to, related_name, **kwargs):
+    """related_name "+" where no page lists the rows of the other side (no index is implied)."""
     return models.ForeignKey(to, on_delete=models.DO_NOTHING, db_constraint=False, related_name=related_name, **kwargs)
 
 
@@ -190,8 +194,9 @@ class Niche(models.Model):
     id = models.UUIDField(primary_key=True)
     name = models.TextField()
     slug = models.TextField(unique=True)
-    tier = models.CharField(max_length=1, choices=NicheTier.choices)
-    status = models.CharField(max_length=20, choices=NicheStatus.choices)
+    config_yaml = models.TextField(null=True, blank=True)
+    tier = NativeEnumField(max_length=1, choices=NicheTier.choices)
+    status = NativeEnumField(max_length=20, choices=NicheStatus.choices)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -206,16 +211,17 @@ class Niche(models.Model):
 class Proxy(models.Model):
     id = models.UUIDField(primary_key=True)
     provider = models.TextField()
-    type = models.CharField(max_length=20, choices=ProxyType.choices)
+    type = NativeEnumField(max_length=20, choices=ProxyType.choices)
     host = models.TextField()
     port = models.IntegerField()
     # credentials_enc: secret, not mapped (SECRET_COLUMNS)
     geo_country = models.TextField(null=True, blank=True)
     geo_region = models.TextField(null=True, blank=True)
     geo_city = models.TextField(null=True, blank=True)
-    assigned_device = _fk("Device", "assigned_proxies", null=True)
+    assigned_device = _fk("Device", "+", null=True)  # no FK in the service
+    ip_reputation_score = models.DecimalField(max_digits=4, decimal_places=2, null=True)
+    last_health_check = models.DateTimeField(null=True)
     is_healthy = models.BooleanField()
-    last_health_check_at = models.DateTimeField(null=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -230,16 +236,16 @@ class Proxy(models.Model):
 
 class Device(models.Model):
     id = models.UUIDField(primary_key=True)
-    name = models.TextField()
-    model = models.TextField(null=True, blank=True)
+    name = models.TextField(null=True, blank=True)
+    model = models.TextField()
     udid = models.TextField(unique=True, verbose_name="UDID")
-    ios_version = models.TextField(null=True, blank=True, verbose_name="iOS version")
+    ios_version = models.TextField(verbose_name="iOS version")
     wda_port = models.IntegerField(null=True, verbose_name="WDA port")
-    current_proxy = _fk(Proxy, "current_devices", null=True)
-    status = models.CharField(max_length=20, choices=DeviceStatus.choices)
+    current_proxy = _fk(Proxy, "+", null=True)
+    status = NativeEnumField(max_length=20, choices=DeviceStatus.choices)
     connected_since = models.DateTimeField(null=True)
-    battery_level = models.FloatField(null=True)
-    storage_free_gb = models.FloatField(null=True)
+    battery_level = models.SmallIntegerField(null=True)
+    storage_free_gb = models.DecimalField(max_digits=6, decimal_places=2, null=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -248,19 +254,19 @@ class Device(models.Model):
         db_table = "devices"
 
     def __str__(self) -> str:
-        return self.name
+        return self.name or self.udid
 
 
 class Account(models.Model):
     id = models.UUIDField(primary_key=True)
-    platform = models.CharField(max_length=20, choices=Platform.choices)
+    platform = NativeEnumField(max_length=20, choices=Platform.choices)
     username = models.TextField()
     display_name = models.TextField(null=True, blank=True)
-    # email_enc, password_enc, phone_number_enc, totp_secret_enc, proxy_credentials: secret, not mapped
-    proxy = _fk(Proxy, "accounts", null=True)
+    # email_enc, password_enc, phone_number_enc, totp_secret_enc: secret, not mapped
+    proxy = _fk(Proxy, "+", null=True)
     device = _fk(Device, "accounts", null=True)
-    niche = _fk(Niche, "accounts", null=True)
-    current_state = models.CharField(max_length=20, choices=AccountState.choices)
+    niche = _fk(Niche, "+", null=True)
+    current_state = NativeEnumField(max_length=20, choices=AccountState.choices)
     warming_day_count = models.IntegerField()
     followers = models.IntegerField()
     following = models.IntegerField()
@@ -291,9 +297,9 @@ class SystemEvent(models.Model):
     event_type = models.TextField()
     device = _fk(Device, "events", null=True)
     account = _fk(Account, "events", null=True)
-    message = models.TextField(null=True, blank=True)
+    message = models.TextField()
     context = SourceJSONField(null=True)
-    resolved = models.BooleanField()
+    resolved = models.BooleanField(null=True)
     resolved_by = models.TextField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True)
 
@@ -310,16 +316,16 @@ class Hook(models.Model):
     id = models.UUIDField(primary_key=True)
     hook_text = models.TextField()
     template_text = models.TextField(null=True, blank=True)
-    hook_category = models.CharField(max_length=30, choices=HookCategory.choices)
+    hook_category = NativeEnumField(max_length=30, choices=HookCategory.choices)
     emotional_tone = models.TextField(null=True, blank=True)
-    platform = models.CharField(max_length=20, choices=Platform.choices, null=True)
-    niche = _fk(Niche, "hooks", null=True)
+    platform = NativeEnumField(max_length=20, choices=Platform.choices, null=True)
+    niche = _fk(Niche, "+", null=True)
     times_used = models.IntegerField()
-    avg_3s_retention = models.FloatField(null=True)
-    avg_engagement_rate = models.FloatField(null=True)
-    performance_score = models.FloatField(null=True)
-    thompson_alpha = models.FloatField()
-    thompson_beta = models.FloatField()
+    avg_3s_retention = models.DecimalField(max_digits=5, decimal_places=4, null=True)
+    avg_engagement_rate = models.DecimalField(max_digits=5, decimal_places=4, null=True)
+    performance_score = models.DecimalField(max_digits=6, decimal_places=3, null=True)
+    thompson_alpha = models.DecimalField(max_digits=10, decimal_places=4)
+    thompson_beta = models.DecimalField(max_digits=10, decimal_places=4)
     is_active = models.BooleanField()
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -334,17 +340,16 @@ class Hook(models.Model):
 
 class Content(models.Model):
     id = models.UUIDField(primary_key=True)
-    niche = _fk(Niche, "content", null=True)
+    niche = _fk(Niche, "+")
     topic = models.TextField()
     script_text = models.TextField(null=True, blank=True)
-    script_json = SourceJSONField(null=True)
-    hook = _fk(Hook, "content", null=True)
-    content_format = models.CharField(max_length=20, choices=ContentFormat.choices)
-    production_status = models.CharField(max_length=20, choices=ProductionStatus.choices)
-    quality_score = models.FloatField(null=True)
-    cost_usd = models.DecimalField(max_digits=10, decimal_places=4, null=True)
-    duration_seconds = models.FloatField(null=True)
-    file_paths = SourceJSONField(null=True)
+    hook = _fk(Hook, "+", null=True)
+    content_format = NativeEnumField(max_length=20, choices=ContentFormat.choices)
+    production_status = NativeEnumField(max_length=20, choices=ProductionStatus.choices)
+    quality_score = models.DecimalField(max_digits=4, decimal_places=2, null=True)
+    cost_usd = models.DecimalField(max_digits=8, decimal_places=4)
+    duration_seconds = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    file_paths = SourceJSONField()
     temporal_workflow_id = models.TextField(null=True, blank=True)
     source_reddit_url = models.TextField(null=True, blank=True)
     created_at = models.DateTimeField()
@@ -363,13 +368,12 @@ class Content(models.Model):
 class ContentAsset(models.Model):
     id = models.UUIDField(primary_key=True)
     content = _fk(Content, "assets")
-    asset_type = models.TextField()
-    provider = models.TextField(null=True, blank=True)
-    file_path = models.TextField(null=True, blank=True)
-    url = models.TextField(null=True, blank=True)
-    duration_seconds = models.FloatField(null=True)
-    cost_usd = models.DecimalField(max_digits=10, decimal_places=4, null=True)
-    metadata = SourceJSONField(null=True)
+    asset_type = NativeEnumField(max_length=20, choices=AssetType.choices)
+    model_used = NativeEnumField(max_length=20, choices=AssetModel.choices)
+    cost_usd = models.DecimalField(max_digits=8, decimal_places=4)
+    file_path = models.TextField()
+    duration_seconds = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    metadata_json = SourceJSONField(null=True)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -381,14 +385,16 @@ class ContentAsset(models.Model):
 
 
 class ContentFlag(models.Model):
+    # On a content, a distribution, or both (a CHECK in the service).
     id = models.UUIDField(primary_key=True)
-    content = _fk(Content, "flags")
-    flag_type = models.CharField(max_length=20, choices=FlagType.choices)
-    reason = models.TextField(null=True, blank=True)
-    flagged_by = models.TextField(null=True, blank=True)
+    content = _fk(Content, "flags", null=True)
+    distribution = _fk("Distribution", "flags", null=True)
+    flag_type = NativeEnumField(max_length=20, choices=FlagType.choices)
+    platform = NativeEnumField(max_length=20, choices=Platform.choices, null=True)
+    detail_text = models.TextField(null=True, blank=True)
     resolved = models.BooleanField()
+    flagged_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True)
-    created_at = models.DateTimeField()
 
     class Meta:
         managed = False
@@ -402,17 +408,17 @@ class Distribution(models.Model):
     id = models.UUIDField(primary_key=True)
     content = _fk(Content, "distributions")
     account = _fk(Account, "distributions")
-    platform = models.CharField(max_length=20, choices=Platform.choices)
-    status = models.CharField(max_length=20, choices=DistributionStatus.choices)
+    platform = NativeEnumField(max_length=20, choices=Platform.choices)
+    status = NativeEnumField(max_length=20, choices=DistributionStatus.choices)
     posted_at = models.DateTimeField(null=True)
     post_url = models.TextField(null=True, blank=True)
     post_id_on_platform = models.TextField(null=True, blank=True)
     caption_text = models.TextField(null=True, blank=True)
-    hashtags = ArrayField(models.TextField(), default=list)
+    hashtags = ArrayField(models.TextField(), null=True)
     scheduled_for = models.DateTimeField(null=True)
-    posted_via = models.CharField(max_length=20, choices=PostingMethod.choices, null=True)
+    posted_via = NativeEnumField(max_length=20, choices=PostingMethod.choices, null=True)
     error_message = models.TextField(null=True, blank=True)
-    retry_count = models.IntegerField()
+    retry_count = models.SmallIntegerField()
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -426,31 +432,32 @@ class Distribution(models.Model):
 
 class TrendingTopic(models.Model):
     id = models.UUIDField(primary_key=True)
-    niche = _fk(Niche, "trending_topics", null=True)
-    topic = models.TextField()
-    source = models.TextField()
-    source_url = models.TextField(null=True, blank=True)
-    trend_score = models.FloatField(null=True)
-    overperformance_ratio = models.FloatField(null=True)
+    platform = NativeEnumField(max_length=20, choices=Platform.choices)
+    topic_text = models.TextField(null=True, blank=True)
+    hashtag = models.TextField(null=True, blank=True)
+    sound_id = models.TextField(null=True, blank=True)
+    detected_at = models.DateTimeField()
+    peak_at = models.DateTimeField(null=True)
+    trend_score = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+    niche = _fk(Niche, "+", null=True)
     is_active = models.BooleanField()
-    discovered_at = models.DateTimeField()
 
     class Meta:
         managed = False
         db_table = "trending_topics"
 
     def __str__(self) -> str:
-        return self.topic[:60]
+        return (self.topic_text or (f"#{self.hashtag}" if self.hashtag else str(self.id)[:8]))[:60]
 
 
 class ActivityLog(models.Model):
-    # Not a primary key upstream: activity_log has none, and `id` is neither unique-constrained
-    # nor indexed (a lookup by id alone scans every monthly partition). Django needs a pk, so it
-    # is nominal here; rows are only shown inside the account page, bounded by "timestamp".
+    # Not a primary key in the service: activity_log has none, and `id` is neither unique nor
+    # indexed (a lookup by id alone scans every monthly partition). Django needs a pk, so it is
+    # nominal here; rows are only shown inside the account page, bounded by "timestamp".
     id = models.UUIDField(primary_key=True)
-    account = _fk(Account, "activity", null=True)
-    device = _fk(Device, "activity", null=True)
-    activity_type = models.CharField(max_length=20, choices=ActivityType.choices)
+    account = _fk(Account, "activity")
+    device = _fk(Device, "+", null=True)
+    activity_type = NativeEnumField(max_length=20, choices=ActivityType.choices)
     detail_json = SourceJSONField(null=True)
     success = models.BooleanField()
     error_message = models.TextField(null=True, blank=True)
@@ -467,7 +474,7 @@ class ActivityLog(models.Model):
 class WarmingProgress(models.Model):
     id = models.UUIDField(primary_key=True)
     account = _fk(Account, "warming_progress")
-    phase = models.CharField(max_length=2, choices=WarmingPhase.choices)
+    phase = NativeEnumField(max_length=2, choices=WarmingPhase.choices)
     day_in_phase = models.IntegerField()
     likes_given = models.IntegerField()
     comments_made = models.IntegerField()
@@ -477,6 +484,7 @@ class WarmingProgress(models.Model):
     metrics_json = SourceJSONField(null=True)
     graduated_at = models.DateTimeField(null=True)
     recorded_at = models.DateField()
+    created_at = models.DateTimeField()
 
     class Meta:
         managed = False
@@ -488,17 +496,17 @@ class WarmingProgress(models.Model):
 
 
 class MetricSnapshot(models.Model):
-    # No id upstream (TimescaleDB hypertable; rows are identified by (distribution_id, time)).
-    # `time` is a nominal pk for Django only; rows are shown inside the distribution page.
+    # No key in the service (a hypertable read by (distribution_id, time DESC)): `time` is a
+    # nominal pk for Django only; rows are shown inside the distribution page.
     time = models.DateTimeField(primary_key=True)
     distribution = _fk(Distribution, "metric_snapshots")
-    views = models.BigIntegerField()
+    views = models.IntegerField()
     likes = models.IntegerField()
     comments = models.IntegerField()
     shares = models.IntegerField()
     saves = models.IntegerField()
-    completion_rate = models.FloatField(null=True)
-    engagement_rate = models.FloatField(null=True)
+    completion_rate = models.DecimalField(max_digits=5, decimal_places=4, null=True)
+    engagement_rate = models.DecimalField(max_digits=5, decimal_places=4, null=True)
     follower_count_at = models.IntegerField(null=True)
     source_breakdown = SourceJSONField(null=True)
 
@@ -508,18 +516,19 @@ class MetricSnapshot(models.Model):
 
 
 class AccountHealthSnapshot(models.Model):
-    # No id upstream (hypertable; rows are identified by (account_id, time)): nominal pk, shown
-    # inside the account page only.
+    # No key in the service (a hypertable read by (account_id, time DESC)): `time` is a nominal
+    # pk for Django; rows are shown inside the account page only.
     time = models.DateTimeField(primary_key=True)
     account = _fk(Account, "health_snapshots")
-    state = models.CharField(max_length=20, choices=AccountState.choices)
+    reach_rate = models.DecimalField(max_digits=5, decimal_places=4, null=True)
+    engagement_rate = models.DecimalField(max_digits=5, decimal_places=4, null=True)
+    avg_completion_rate = models.DecimalField(max_digits=5, decimal_places=4, null=True)
+    growth_rate_7d = models.DecimalField(max_digits=8, decimal_places=4, null=True)
     followers = models.IntegerField()
     following = models.IntegerField()
-    avg_views = models.FloatField(null=True)
-    engagement_rate = models.FloatField(null=True)
     is_shadowbanned = models.BooleanField()
-    health_score = models.FloatField(null=True)
-    details = SourceJSONField(null=True)
+    action_blocks_24h = models.IntegerField()
+    content_removals_7d = models.IntegerField()
 
     class Meta:
         managed = False
@@ -527,12 +536,15 @@ class AccountHealthSnapshot(models.Model):
 
 
 class NicheSubredditMap(models.Model):
-    id = models.UUIDField(primary_key=True)
+    # The key is (niche_id, subreddit_name): no page of its own, a table inside the niche page.
+    pk = models.CompositePrimaryKey("niche_id", "subreddit_name")
     niche = _fk(Niche, "subreddits")
-    subreddit = models.TextField()
-    weight = models.FloatField()
+    subreddit_name = models.TextField()
+    min_karma_required = models.IntegerField()
+    min_account_age_days = models.IntegerField()
+    posting_frequency_limit = models.DurationField(null=True)
+    automod_rules_json = SourceJSONField(null=True)
     is_active = models.BooleanField()
-    created_at = models.DateTimeField()
 
     class Meta:
         managed = False
@@ -540,4 +552,4 @@ class NicheSubredditMap(models.Model):
         verbose_name = "niche subreddit"
 
     def __str__(self) -> str:
-        return f"r/{self.subreddit}"
+        return f"r/{self.subreddit_name}"

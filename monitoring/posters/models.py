@@ -4,24 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from backoffice.fields import SourceJSONField
-
-# Columns that exist in the source but are never mapped, selected or rendered.
-SECRET_COLUMNS: dict[str, list[str]] = {}
-
-# (table, columns_sql, index name) the admin pages rely on; a health check reports missing ones.
-HOT_INDEXES: list[tuple[str, str, str]] = [
-    ("batch_jobs", "job_id", "batch_jobs_job_id_key"),
-    ("batch_jobs", "created_at DESC", "idx_batch_jobs_created_at"),
-    ("generated_posters", "job_id", "idx_generated_posters_job_id"),
-    ("generated_posters", "username", "idx_generated_posters_username"),
-    ("generated_posters", "created_at DESC, id DESC", "idx_generated_posters_created_at_id"),
-    ("generated_posters", "USING gin (metadata)", "idx_generated_posters_metadata"),
-    ("job_logs", "job_id", "idx_job_logs_job_id"),
-    ("poster_failure_details", "job_id", "idx_poster_failure_details_job_id"),
-    ("poster_failure_details", "poster_id", "idx_poster_failure_details_poster_id"),
-    ("poster_failure_details", "created_at DESC", "idx_poster_failure_details_created_at"),
-]
+from backoffice.fields import NativeEnumField, SourceJSONField
 
 
 class JobStatus(models.TextChoices):
@@ -33,6 +16,17 @@ class JobStatus(models.TextChoices):
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
+
+
+class PosterModel(models.TextChoices):
+    """batch_jobs.model: a plain varchar; the service writes "flash" or "pro" (seed 001)."""
+
+    FLASH = "flash"
+    PRO = "pro"
+
+
+# poster_failure_details.failure_type: seed 001's three, and render_error (template rendering).
+FAILURE_TYPES = ("api_error", "timeout", "validation_error", "render_error")
 
 
 class LogLevel(models.TextChoices):
@@ -49,7 +43,7 @@ class BatchJob(models.Model):
     id = models.UUIDField(primary_key=True)
     job_id = models.CharField(max_length=100, unique=True)
     campaign_name = models.CharField(max_length=255, null=True, blank=True)
-    status = models.CharField(max_length=20, choices=JobStatus.choices, null=True)
+    status = NativeEnumField(max_length=20, choices=JobStatus.choices, null=True)
     total_items = models.IntegerField(null=True)
     processed_items = models.IntegerField(null=True)
     success_count = models.IntegerField(null=True)
@@ -92,7 +86,7 @@ class GeneratedPoster(models.Model):
     display_name = models.CharField(max_length=255, null=True, blank=True)
     poster_url = models.CharField(max_length=500, null=True, blank=True)
     s3_key = models.CharField(max_length=500, null=True, blank=True)
-    status = models.CharField(max_length=20, choices=JobStatus.choices, null=True)
+    status = NativeEnumField(max_length=20, choices=JobStatus.choices, null=True)
     processing_time_ms = models.IntegerField(null=True)
     error_message = models.TextField(null=True, blank=True)
     metadata = SourceJSONField(null=True, default=dict)
@@ -119,7 +113,7 @@ class JobLog(models.Model):
         db_constraint=False,
         related_name="logs",
     )
-    level = models.CharField(max_length=10, choices=LogLevel.choices, null=True)
+    level = NativeEnumField(max_length=10, choices=LogLevel.choices, null=True)
     message = models.TextField()
     details = SourceJSONField(null=True, default=dict)
     created_at = models.DateTimeField(null=True)

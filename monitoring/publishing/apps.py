@@ -1,9 +1,46 @@
-from django.apps import AppConfig
+"""The publishing source as the core sees it (backoffice.source_app): declared here, once."""
 
-from backoffice.sources import get_source
+from backoffice.source_app import SourceAppConfig
+
+# Columns that exist upstream but are never mapped (nothing secret in this source).
+SECRET_COLUMNS = {}
+
+# (table, columns_sql, name): the indexes the admin pages rely on (ordering, search, filters).
+SERVICE_INDEXES = [
+    ("video_assets", "created_at, id", "idx_video_assets_created_at"),
+    ("clips", "created_at, id", "idx_clips_created_at"),
+    ("clips", "video_asset_id", "idx_clips_video_asset_id"),
+    ("jobs", "created_at, id", "idx_jobs_created_at"),
+    ("jobs", "status", "idx_jobs_status"),
+    ("jobs", "clip_id", "idx_jobs_clip_id"),
+    ("jobs", "video_asset_id", "idx_jobs_video_asset_id"),
+    ("campaigns", "created_at, id", "idx_campaigns_created_at"),
+    ("campaigns", "status", "idx_campaigns_status"),
+    ("campaigns", "clip_id", "idx_campaigns_clip_id"),
+    ("publish_logs", "created_at, id", "idx_publish_logs_created_at"),
+    ("publish_logs", "status", "idx_publish_logs_status"),
+    ("publish_logs", "platform", "idx_publish_logs_platform"),
+    ("publish_logs", "clip_id", "idx_publish_logs_clip_id"),
+    ("publish_logs", "social_account_id", "idx_publish_logs_social_account_id"),
+    ("publish_logs", "platform_post_id", "idx_publish_logs_platform_post_id"),
+]
 
 
-class PublishingConfig(AppConfig):
+class PublishingConfig(SourceAppConfig):
     name = "monitoring.publishing"
     label = "publishing"  # == the DB alias the router sends these models to
-    verbose_name = get_source("publishing").label
+
+    status_tones = {
+        "ok": frozenset({"completed", "success", "active"}),
+        "run": frozenset({"processing"}),
+        "warn": frozenset({"pending", "paused", "draft"}),
+        "bad": frozenset({"failed", "error"}),
+    }
+    secret_columns = SECRET_COLUMNS
+    service_indexes = SERVICE_INDEXES
+    recommended_indexes = []
+
+    dashboard = "dashboard"
+    find = "find"
+    urls = "urls"
+    demo_data = "demo_data"

@@ -6,29 +6,6 @@ from django.db import models
 
 from backoffice.fields import SourceJSONField
 
-# Columns that exist upstream but are never mapped (nothing secret in this source).
-SECRET_COLUMNS: dict[str, list[str]] = {}
-
-# (table, columns_sql, name): the indexes the admin pages rely on (ordering, search, filters).
-HOT_INDEXES: list[tuple[str, str, str]] = [
-    ("video_assets", "created_at, id", "idx_video_assets_created_at"),
-    ("clips", "created_at, id", "idx_clips_created_at"),
-    ("clips", "video_asset_id", "idx_clips_video_asset_id"),
-    ("jobs", "created_at, id", "idx_jobs_created_at"),
-    ("jobs", "status", "idx_jobs_status"),
-    ("jobs", "clip_id", "idx_jobs_clip_id"),
-    ("jobs", "video_asset_id", "idx_jobs_video_asset_id"),
-    ("campaigns", "created_at, id", "idx_campaigns_created_at"),
-    ("campaigns", "status", "idx_campaigns_status"),
-    ("campaigns", "clip_id", "idx_campaigns_clip_id"),
-    ("publish_logs", "created_at, id", "idx_publish_logs_created_at"),
-    ("publish_logs", "status", "idx_publish_logs_status"),
-    ("publish_logs", "platform", "idx_publish_logs_platform"),
-    ("publish_logs", "clip_id", "idx_publish_logs_clip_id"),
-    ("publish_logs", "social_account_id", "idx_publish_logs_social_account_id"),
-    ("publish_logs", "platform_post_id", "idx_publish_logs_platform_post_id"),
-]
-
 
 class JobStatus(models.TextChoices):
     PENDING = "pending"

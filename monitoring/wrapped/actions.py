@@ -13,23 +13,27 @@ from django.urls import path, reverse
 from backoffice.actions import (
     DUPLICATE,
     INVALID,
+    PlannedCall,
+    SourceAction,
     SourceActionsMixin,
     action_buttons,
+    audited_call,
     bulk_limit,
     can_run_actions,
+    clean_reason,
     consume_token,
     issue_token,
-    record,
+    reason_error,
     require_run_actions,
     source_action,
 )
-from backoffice.api import client_for_source, new_idempotency_key
+from backoffice.api import client_for_source, new_idempotency_key, quote_segment
+from backoffice.bulk.registry import register as register_bulk_action
 
 SOURCE = "wrapped"
 RETRY_BODY = {"include_watch_history": True, "include_analysis": True, "force_new_jobs": True, "reset_payload": True}
 RETRY_FAILED_PATH = "/admin/wrapped/runs/retry-failed"
 RETRY_FAILED_DEFAULT_LIMIT = 50
-MAX_RESULT_LINES = 20
 
 retry_run = source_action(
     source=SOURCE,
@@ -63,6 +67,34 @@ retry_email = source_action(
 )
 
 RUN_ACTIONS = [retry_run, retry_watch_history, retry_analysis, retry_email]
+
+# "Retry all failed runs": the service's dry run plans which runs it would retry and at which
+# stage; confirming freezes that plan (run ids and stages) as a bulk run of one stage retry per run.
+PLAN_STAGE_PATHS = {
+    "retry_watch_history": "/admin/test/runs/{key}/retry-watch-history",
+    "retry_wrapped_analysis": "/admin/test/runs/{key}/retry-analysis",
+    "retry_email_send": "/admin/test/runs/{key}/retry-email",
+}
+PLAN_SALT = "monitoring.wrapped.retry_failed.plan"
+
+
+class RetryPlannedStage(SourceAction):
+    source = SOURCE
+    name = "retry_failed_runs"
+    description = "Retry all failed runs (the dry run's plan)"
+    target_type = "wrapped run"
+
+    def plan(self, row) -> list[PlannedCall]:
+        path = PLAN_STAGE_PATHS.get((getattr(row, "bulk_plan", None) or {}).get("action"), "")
+        return [PlannedCall("POST", path.format(key=quote_segment(self.row_key(row))))] if path else []
+
+    def skip_reason(self, row):
+        planned = (getattr(row, "bulk_plan", None) or {}).get("action")
+        return None if planned in PLAN_STAGE_PATHS else f"no stage retry planned ({planned or 'none'})"
+
+
+retry_planned_stage = RetryPlannedStage()
+register_bulk_action("wrapped.wrappedrun", retry_planned_stage)
 
 
 def run_action_buttons(request, run, *, admin_site_name: str = "admin") -> list[dict]:
@@ -122,22 +154,42 @@ class RunActionsMixin(SourceActionsMixin):
         return reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
 
     def retry_failed_view(self, request):
+        """GET: the database's count and a form. The service's dry run is a call (audited), so it
+        is made only on a POST with a CSRF token (`preview`); its plan (run ids and stages) is shown
+        with a reason field, and `post=yes` freezes that plan as a bulk run."""
         require_run_actions(request)
         limit = self._limit(request)
-        body = {"limit": limit, "dry_run": False, "reset_payload": True}
+        body = {"limit": limit, "dry_run": True, "reset_payload": True}
         client = client_for_source(SOURCE)
         if request.method == "POST" and request.POST.get("post") == "yes":
-            return self._retry_failed_post(request, client, body)
+            return self._retry_failed_post(request)
+        dry = None
+        if request.method == "POST" and request.POST.get("preview") == "yes":
+            dry, _entry = audited_call(
+                request,
+                client,
+                "POST",
+                RETRY_FAILED_PATH,
+                body,
+                idempotency_key=new_idempotency_key("retry_failed_dry_run", limit),
+                action="retry_failed_dry_run",
+                target_type="wrapped runs",
+                target_key="failed-runs",
+            )
+        data = dry.data if dry is not None and dry.ok and isinstance(dry.data, dict) else {}
+        results = [r for r in data.get("results") or [] if isinstance(r, dict)] if isinstance(data, dict) else []
+        plan = [
+            {"id": str(r.get("wrapped_run_id")), "action": r.get("action")}
+            for r in results
+            if r.get("enqueued_task") and r.get("action") in PLAN_STAGE_PATHS
+        ][: bulk_limit()]
+        return self._retry_failed_page(request, client, limit, body, dry, data, results, plan)
 
-        dry_body = {**body, "dry_run": True}
-        dry = client.post(
-            RETRY_FAILED_PATH, dry_body, idempotency_key=new_idempotency_key("retry_failed_dry_run", limit)
-        )
-        record(request, dry, action="retry_failed_dry_run", target_type="wrapped runs", target_key="failed-runs")
+    def _retry_failed_page(self, request, client, limit, body, dry, data, results, plan, *, problem=None, reason=""):
+        from django.core import signing
+
         cap = bulk_limit()
         db_count = self.model._default_manager.filter(status="failed").values("pk")[: cap + 1].count()
-        data = dry.data if dry.ok and isinstance(dry.data, dict) else {}
-        results = data.get("results") if isinstance(data.get("results"), list) else []
         opts = self.model._meta
         context = {
             **self.admin_site.each_context(request),
@@ -157,53 +209,69 @@ class RunActionsMixin(SourceActionsMixin):
             "dry_enqueued": data.get("enqueued"),
             "dry_results": results[:100],
             "dry_results_more": max(0, len(results) - 100),
+            "plan_count": len(plan),
+            "plan_token": signing.dumps(plan, salt=PLAN_SALT, compress=True) if plan else "",
             "method": "POST",
             "path": RETRY_FAILED_PATH,
             "body_json": _pretty(body),
-            "token": issue_token(request, "retry_failed"),
+            "token": issue_token(request, retry_planned_stage.name),
             "changelist_url": self._changelist_url(),
+            "reason": reason,
+            "reason_error": problem,
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.retry_failed_template, context)
 
-    def _retry_failed_post(self, request, client, body):
+    def _retry_failed_post(self, request):
+        from django.core import signing
+
+        from backoffice.bulk.models import BulkRun
+        from backoffice.bulk.runner import freeze
+
         back = HttpResponseRedirect(self._changelist_url())
-        state = consume_token(request, "retry_failed", request.POST.get("token", ""), source=SOURCE, row_count=0)
+        try:
+            plan = signing.loads(request.POST.get("plan", ""), salt=PLAN_SALT, max_age=60 * 60)
+        except signing.BadSignature:
+            plan = None
+        if not plan:
+            messages.error(
+                request,
+                "Ask the service for a dry run first: its plan is what gets retried. Nothing was called.",
+            )
+            return HttpResponseRedirect(retry_failed_url(self.admin_site.name))
+        reason = clean_reason(request.POST.get("reason", ""))
+        problem = reason_error(reason)
+        if problem:
+            client = client_for_source(SOURCE)
+            body = {"limit": self._limit(request), "dry_run": True, "reset_payload": True}
+            return self._retry_failed_page(
+                request, client, body["limit"], body, None, {}, [], plan, problem=problem, reason=reason
+            )
+        token = request.POST.get("token", "")
+        state = consume_token(request, retry_planned_stage.name, token, source=SOURCE, row_count=len(plan))
         if state == INVALID:
             messages.error(request, "This confirmation has expired or is not valid; open it again. Nothing was called.")
             return back
         if state == DUPLICATE:
-            messages.warning(request, "“Retry all failed runs” was already submitted; nothing was called again.")
-            return back
-        result = client.post(
-            RETRY_FAILED_PATH, body, idempotency_key=new_idempotency_key("retry_failed", request.POST["token"][-10:])
-        )
-        data = result.data if isinstance(result.data, dict) else {}
-        results = data.get("results") if isinstance(data.get("results"), list) else []
-        record(
+            messages.warning(request, "“Retry all failed runs” was already submitted with this confirmation.")
+            existing = BulkRun.objects.filter(token=token).first()
+            return HttpResponseRedirect(reverse("admin:bulk_bulkrun_change", args=[existing.pk])) if existing else back
+        by_pk = {r.pk: r for r in self.model._default_manager.filter(pk__in=[p["id"] for p in plan])}
+        rows = [by_pk[p["id"]] for p in plan if p["id"] in by_pk]
+        cap = bulk_limit()
+        run = freeze(
+            retry_planned_stage,
+            self.model,
             request,
-            result,
-            action="retry_failed",
-            target_type="wrapped runs",
-            target_ids=[r.get("wrapped_run_id") for r in results if isinstance(r, dict)][:500],
-            target_key="failed-runs",
+            rows,
+            token=token,
+            reason=reason,
+            matched_when_looked=len(plan),
+            matched_at_confirm=self.model._default_manager.filter(status="failed").values("pk")[: cap + 1].count(),
+            plans={p["id"]: {"action": p["action"]} for p in plan},
         )
-        if not result.ok:
-            messages.error(request, f"Retry all failed runs: 0 ok, 1 failed. {result.describe()}")
-            return back
-        skipped = [r for r in results if isinstance(r, dict) and r.get("skipped_reason")]
-        level = messages.SUCCESS if not skipped else messages.WARNING
-        messages.add_message(
-            request,
-            level,
-            f"Retry all failed runs: matched {data.get('matched', '?')}, processed {data.get('processed', '?')}, "
-            f"enqueued {data.get('enqueued', '?')}.",
-        )
-        for item in skipped[:MAX_RESULT_LINES]:
-            messages.warning(request, f"{item.get('wrapped_run_id')}: skipped, {item.get('skipped_reason')}")
-        if len(skipped) > MAX_RESULT_LINES:
-            messages.warning(request, f"… and {len(skipped) - MAX_RESULT_LINES} more skipped runs (see the audit log).")
-        return back
+        messages.info(request, f"Retrying the {len(rows)} runs of the dry run's plan in the background.")
+        return HttpResponseRedirect(reverse("admin:bulk_bulkrun_change", args=[run.pk]))
 
 
 def _pretty(value) -> str:

@@ -16,10 +16,10 @@ class StageFilter(admin.SimpleListFilter):
     parameter_name = "stage"
 
     def lookups(self, request, model_admin):
-        return list(queries.STAGE_LABELS.items())
+        return list(queries.STAGE_FILTER_CHOICES.items())
 
     def queryset(self, request, queryset):
-        if self.value() in queries.STAGE_LABELS:
+        if self.value() in queries.STAGE_FILTER_CHOICES:
             return queries.filter_stage(queryset, self.value())
         return queryset
 

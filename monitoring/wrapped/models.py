@@ -7,13 +7,6 @@ Secret columns are not mapped at all, so no page can select or render them.
 from django.db import models
 
 from backoffice.fields import NaiveUTCDateTimeField, SourceJSONField
-from monitoring.wrapped import expressions
-
-SECRET_COLUMNS = {
-    "app_users": ["latest_anchor_token"],
-    "app_sessions": ["token_hash", "token_encrypted"],
-    "app_wrapped_runs": ["token_hash"],
-}
 
 
 class RunStatus(models.TextChoices):
@@ -82,6 +75,9 @@ class AppUserEmail(models.Model):
         db_table = "app_user_emails"
         verbose_name = "user email"
 
+    def __str__(self):
+        return f"Email {self.id} of user {self.app_user_id}"
+
 
 class DeviceEmail(models.Model):
     device_id = models.CharField(primary_key=True, max_length=255)
@@ -96,6 +92,9 @@ class DeviceEmail(models.Model):
         managed = False
         db_table = "device_emails"
         verbose_name = "device email"
+
+    def __str__(self):
+        return f"Device {self.device_id}"
 
 
 class AppSession(models.Model):
@@ -115,6 +114,9 @@ class AppSession(models.Model):
         managed = False
         db_table = "app_sessions"
         verbose_name = "session"
+
+    def __str__(self):
+        return f"Session {self.id}"
 
 
 class AuthJob(models.Model):
@@ -141,11 +143,14 @@ class AuthJob(models.Model):
         db_table = "app_auth_jobs"
         verbose_name = "auth job"
 
+    def __str__(self):
+        return f"Auth job {self.archive_job_id}"
+
 
 class AppJob(models.Model):
     id = models.CharField(primary_key=True, max_length=64)
     task_name = models.CharField(max_length=64, choices=TaskName.choices)
-    payload = SourceJSONField()
+    payload = SourceJSONField(json_type="json")
     status = models.CharField(max_length=32, choices=JobStatus.choices)
     attempts = models.IntegerField()
     max_attempts = models.IntegerField()
@@ -175,7 +180,7 @@ class WrappedRun(models.Model):
     archive_user_id = models.CharField(max_length=255, null=True)
     status = models.CharField(max_length=32, choices=RunStatus.choices)
     email = models.CharField(max_length=320, null=True)
-    payload = SourceJSONField()
+    payload = SourceJSONField(json_type="json")
     watch_history_job = models.ForeignKey(
         AppJob,
         on_delete=models.DO_NOTHING,
@@ -209,6 +214,9 @@ class Referral(models.Model):
         managed = False
         db_table = "referrals"
 
+    def __str__(self):
+        return f"Referral {self.code}"
+
 
 class ReferralEvent(models.Model):
     id = models.CharField(primary_key=True, max_length=64)
@@ -226,21 +234,5 @@ class ReferralEvent(models.Model):
         db_table = "referral_events"
         verbose_name = "referral event"
 
-
-# Indexes the back office's hot queries need beyond what the service has; check_sources prints
-# them as CREATE INDEX CONCURRENTLY suggestions. (table, columns, name)
-RECOMMENDED_INDEXES = [
-    # The stage and warnings filters, as expressions: a filtered page then reads no payload.
-    ("app_wrapped_runs", f"{expressions.stage_filter_sql(None)}, updated_at DESC, id DESC", "bo_runs_stage"),
-    ("app_wrapped_runs", f"{expressions.has_warnings_filter_sql(None)}, updated_at DESC, id DESC", "bo_runs_warnings"),
-    ("app_wrapped_runs", "updated_at DESC, id DESC", "bo_runs_updated_at_id"),
-    ("app_wrapped_runs", "status, updated_at DESC, id DESC", "bo_runs_status_updated_at"),
-    ("app_wrapped_runs", "lower(email)", "bo_runs_lower_email"),
-    ("app_jobs", "status, task_name", "bo_jobs_status_task"),
-    ("app_jobs", "updated_at DESC, id DESC", "bo_jobs_updated_at_id"),
-    ("app_auth_jobs", "updated_at DESC, archive_job_id DESC", "bo_auth_updated_at_id"),
-    ("device_emails", "updated_at DESC, device_id DESC", "bo_device_emails_updated_at"),
-    ("app_users", "created_at DESC, app_user_id DESC", "bo_users_created_at"),
-    # Find anything: a TikTok username pasted by support.
-    ("app_users", "platform_username", "bo_users_platform_username"),
-]
+    def __str__(self):
+        return f"Referral event {self.event_type} {self.id}"

@@ -1,8 +1,9 @@
 """Read functions for the Wrapped pipeline: derived stage, stage jobs, person search, live poll.
 
 Everything inside `payload` is read by the database (`#>>`), never by loading the payload on a
-list. `#>>` works on `json` and `jsonb` alike and answers NULL for a missing key or a key of the
-wrong shape, so odd payloads never break a query.
+list. The SQL comes from expressions.py, in the flavour of the column's real type (json or
+jsonb); it answers NULL for a missing key or a key of the wrong shape, and reads payloads holding
+a \\u0000 escape, so odd payloads never break a query.
 """
 
 from __future__ import annotations
@@ -35,6 +36,15 @@ STAGE_LABELS = {
     EMAIL_STAGE: "Email pending/failed",
     UNKNOWN: "Pending (unknown)",
 }
+# A ready run's email job (data_jobs.email_send, seed 000's "email sent?" signal), told apart.
+READY_EMAIL_SENT, READY_EMAIL_FAILED = "ready_email_sent", "ready_email_failed"
+EMAIL_OUTCOME_LABELS = {"succeeded": "Ready · email sent", "failed": "Ready · email failed"}
+STAGE_FILTER_CHOICES = {
+    READY: "Ready",
+    READY_EMAIL_SENT: EMAIL_OUTCOME_LABELS["succeeded"],
+    READY_EMAIL_FAILED: EMAIL_OUTCOME_LABELS["failed"],
+    **{code: label for code, label in STAGE_LABELS.items() if code != READY},
+}
 # stage code -> the key under payload.data_jobs and the task it runs
 STAGE_JOB_KEYS = {WATCH_HISTORY: "watch_history", ANALYSIS: "wrapped_analysis", EMAIL_STAGE: "email_send"}
 
@@ -44,16 +54,16 @@ PROGRESS_KEYS = expressions.PROGRESS_KEYS
 
 def stage_expression() -> RawSQL:
     """The derived stage, in the indexable form (served by the bo_runs_stage index when present)."""
-    return RawSQL(expressions.stage_filter_sql(), [])
+    return RawSQL(expressions.stage_filter_sql(kind=expressions.json_kind()), [])
 
 
 def has_warnings_expression() -> RawSQL:
-    return RawSQL(expressions.has_warnings_filter_sql(), [], output_field=BooleanField())
+    return RawSQL(expressions.has_warnings_filter_sql(kind=expressions.json_kind()), [], output_field=BooleanField())
 
 
 def digest_expression() -> RawSQL:
     """{stage, warnings, completed_data_jobs, videos_fetched_total, has_more, cursor_ms} in one parse."""
-    return RawSQL(expressions.digest_sql(), [], output_field=SourceJSONField())
+    return RawSQL(expressions.digest_sql(kind=expressions.json_kind()), [], output_field=SourceJSONField())
 
 
 LIST_COLUMNS = ("id", "status", "updated_at", "app_user_id", "sec_user_id", "email")
@@ -78,13 +88,34 @@ def stage_of(run) -> str | None:
 
 
 def stage_label(run) -> str:
-    return STAGE_LABELS.get(stage_of(run), "—")
+    stage = stage_of(run)
+    if stage == READY:
+        email = digest(run).get("email")
+        if email in EMAIL_OUTCOME_LABELS:
+            return EMAIL_OUTCOME_LABELS[email]
+        if email:
+            return f"Ready · email {email}"
+    return STAGE_LABELS.get(stage, "—")
+
+
+def stage_tone(run) -> str:
+    stage = stage_of(run)
+    if stage == READY:
+        return "warn" if digest(run).get("email") == "failed" else "ok"
+    return "warn" if stage == UNKNOWN else "run"
+
+
+def email_status_expression() -> RawSQL:
+    return RawSQL(expressions.email_status_sql(kind=expressions.json_kind()), [])
 
 
 def filter_stage(runs: QuerySet[WrappedRun], stage: str) -> QuerySet[WrappedRun]:
     """The stage rule as a filter; `status` decides "ready" without reading any payload."""
     if stage == READY:
         return runs.filter(status="ready")
+    if stage in (READY_EMAIL_SENT, READY_EMAIL_FAILED):
+        wanted = "succeeded" if stage == READY_EMAIL_SENT else "failed"
+        return runs.filter(status="ready").alias(email_status=email_status_expression()).filter(email_status=wanted)
     return runs.exclude(status="ready").alias(stage_filter=stage_expression()).filter(stage_filter=stage)
 
 
@@ -251,11 +282,11 @@ def queue_counts(statuses=OPEN_JOB_STATUSES) -> dict[str, dict[str, int]]:
 
 
 def jobs_for_list(jobs: QuerySet[AppJob]) -> QuerySet[AppJob]:
-    ref = '"app_jobs".payload #>> %s'
+    kind = expressions.json_kind("app_jobs")
     return jobs.defer("payload").annotate(
-        payload_run_id=RawSQL(ref, ["{wrapped_run_id}"]),
-        payload_app_user_id=RawSQL(ref, ["{app_user_id}"]),
-        payload_error=RawSQL(f"COALESCE({ref}, {ref})", ["{last_error}", "{error}"]),
+        payload_run_id=RawSQL(expressions.job_key_sql("wrapped_run_id", kind=kind), []),
+        payload_app_user_id=RawSQL(expressions.job_key_sql("app_user_id", kind=kind), []),
+        payload_error=RawSQL(expressions.job_key_sql("last_error", "error", kind=kind), []),
     )
 
 
@@ -342,7 +373,7 @@ def find_person(term: str) -> PersonResults:
 
     result.users = list(AppUser.objects.filter(app_user_id__in=user_ids)[:PERSON_LIMIT])
     result.runs = list(
-        with_digest(WrappedRun.objects.only(*LIST_COLUMNS))
+        with_digest(WrappedRun.objects.only(*LIST_COLUMNS, "created_at"))
         .filter(Q(app_user_id__in=user_ids) | Q(id=term))
         .order_by("-updated_at")[:PERSON_LIMIT]
     )
@@ -401,9 +432,102 @@ LIVE_LIMIT = 50
 
 
 def runs_changed_since(since: datetime) -> list[WrappedRun]:
-    """Runs updated after `since`, newest first, bounded: the 5-second poll."""
+    """Runs updated at or after `since`, newest first, bounded: the 5-second poll (views.live_view)."""
     return list(
         with_digest(WrappedRun.objects.only(*LIST_COLUMNS))
-        .filter(updated_at__gt=since)
+        .filter(updated_at__gte=since)
         .order_by("-updated_at", "-id")[:LIVE_LIMIT]
     )
+
+
+# -- run detail: attempts, other runs, payloads ----------------------------------------------------
+STAGE_TASKS = ("watch_history_fetch_2025", "wrapped_analysis", "email_send")
+# The service keys a stage job `task:run_id`, and each forced retry `task:run_id:n` (n from 2).
+MAX_RETRY_KEYS = 20
+ATTEMPTS_LIMIT = 60
+OTHER_RUNS_LIMIT = 10
+
+
+def attempt_keys(run_id: str) -> list[str]:
+    """Every idempotency key a run's stage jobs can carry, for an exact, indexed `= ANY` lookup."""
+    return [
+        key
+        for task in STAGE_TASKS
+        for key in (f"{task}:{run_id}", *(f"{task}:{run_id}:{n}" for n in range(1, MAX_RETRY_KEYS + 1)))
+    ]
+
+
+def attempt_history(run: WrappedRun) -> list[tuple[str, list[AppJob]]]:
+    """[(task, its jobs oldest first)] across forced retries: one query, bounded."""
+    jobs = (
+        AppJob.objects.defer("payload")
+        .filter(idempotency_key__in=attempt_keys(run.pk))
+        .order_by("created_at", "id")[:ATTEMPTS_LIMIT]
+    )
+    by_task: dict[str, list[AppJob]] = {}
+    for job in jobs:
+        by_task.setdefault(job.task_name, []).append(job)
+    return [(task, by_task[task]) for task in STAGE_TASKS if task in by_task] + [
+        (task, found) for task, found in by_task.items() if task not in STAGE_TASKS
+    ]
+
+
+def other_runs(run: WrappedRun) -> list[WrappedRun]:
+    """The same person's other runs, newest first, with their digest (no payload loaded)."""
+    if not run.app_user_id:
+        return []
+    return list(
+        with_digest(WrappedRun.objects.only(*LIST_COLUMNS, "created_at"))
+        .filter(app_user_id=run.app_user_id)
+        .exclude(pk=run.pk)
+        .order_by("-updated_at")[:OTHER_RUNS_LIMIT]
+    )
+
+
+def run_stage_label(run_id: str) -> str:
+    return stage_label(with_digest(WrappedRun.objects.only("id")).get(pk=run_id))
+
+
+def run_payload(run_id: str):
+    """(found, payload): the payload alone, for the download."""
+    rows = list(WrappedRun.objects.filter(pk=run_id).values_list("payload", flat=True)[:1])
+    return (True, rows[0]) if rows else (False, None)
+
+
+def runs_to_compare(a: str, b: str) -> dict[str, WrappedRun]:
+    return {
+        run.pk: run
+        for run in with_digest(WrappedRun.objects.only("id", "status", "updated_at", "app_user_id", "payload")).filter(
+            pk__in=[a, b]
+        )
+    }
+
+
+# -- related rows of a user / a device (each one bounded query) ----------------------------------------
+RELATED_LIMIT = 20
+
+
+def user_emails(user_id: str):
+    return AppUserEmail.objects.filter(app_user_id=user_id).order_by("-created_at")[:RELATED_LIMIT]
+
+
+def user_runs(user_id: str):
+    return (
+        with_digest(WrappedRun.objects.only(*LIST_COLUMNS))
+        .filter(app_user_id=user_id)
+        .order_by("-updated_at")[:RELATED_LIMIT]
+    )
+
+
+def auth_jobs_of(*, app_user_id: str | None = None, device_id: str | None = None):
+    match = Q(app_user_id=app_user_id) if app_user_id is not None else Q(device_id=device_id)
+    return AuthJob.objects.filter(match).order_by("-updated_at")[:RELATED_LIMIT]
+
+
+def sessions_of(*, app_user_id: str | None = None, device_id: str | None = None):
+    match = Q(app_user_id=app_user_id) if app_user_id is not None else Q(device_id=device_id)
+    return AppSession.objects.filter(match).order_by("-issued_at")[:RELATED_LIMIT]
+
+
+def user_ids_with_email(term: str):
+    return AppUserEmail.objects.filter(email__in=sorted({term, term.lower()})).values("app_user_id")

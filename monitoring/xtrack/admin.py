@@ -2,324 +2,330 @@
 
 Secrets (users.password_hash, notification_bind_tokens.token, verification_codes.code) are not
 mapped by the models at all, so no page can select or render them. Emails go through
-backoffice.pii: masked for the viewer role.
+backoffice.pii: masked for the viewer role. job_notification_targets has a composite key and no
+page of its own: its rows are a bounded table inside the job page.
 """
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models.functions import Left
 from django.utils.html import format_html
 
-from backoffice import display, pii
+from backoffice import display
 from backoffice.admin_base import SourceModelAdmin
-from backoffice.display import dash, head, json_block, related_table, status_badge, text_block
+from backoffice.columns import Badge, Duration, Excerpt, Json, Link, Plain, Related, Source, When
 from backoffice.search import EMAIL, INT, TEXT, UUID_TEXT
 from monitoring.xtrack import queries
+from monitoring.xtrack.columns import Masked, MaskedLink, SuccessRate, Topics
+from monitoring.xtrack.filters import FailingFilter
 from monitoring.xtrack.models import (
     Job,
     JobExecution,
-    JobNotificationTarget,
     NotificationBindToken,
     NotificationTarget,
     Summary,
     User,
     VerificationCode,
 )
+from monitoring.xtrack.search import folded_fields, search_q
 
-HEAD = 160
-
-
-def change_link(model: str, pk, text=None) -> str:
-    return display.change_link("xtrack", model, pk, text)
-
-
-def changelist_link(model: str, params: dict, text) -> str:
-    """A link to a changelist filtered exactly (e.g. {"user__id__exact": 5}), no join needed."""
-    return display.changelist_link("xtrack", model, params, text)
-
-
-class ChoicesFilter(admin.SimpleListFilter):
-    """A filter over an enum column's fixed choices (never SELECT DISTINCT)."""
-
-    field_name = "status"
-
-    def lookups(self, request, model_admin):
-        return model_admin.model._meta.get_field(self.field_name).choices
-
-    def queryset(self, request, queryset):
-        return queryset.filter(**{self.field_name: self.value()}) if self.value() else queryset
-
-
-class StatusFilter(ChoicesFilter):
-    title = "status"
-    parameter_name = "status"
-
-
-class ChannelFilter(ChoicesFilter):
-    title = "channel"
-    parameter_name = "channel"
-    field_name = "channel"
+# Columns shared by lists and related tables: a link or a badge looks the same everywhere.
+STATUS = Badge("status")
+CREATED = When("created_at", description="created")
+USER = Link("user_id", "xtrack.user", description="user")
+OWNER = MaskedLink("user_id", "xtrack.user", text="user__email", description="owner")
+JOB = Link("job_id", "xtrack.job", description="job")
+EXECUTION = Link("execution_id", "xtrack.jobexecution", description="execution")
+TARGET = Link("notification_target_id", "xtrack.notificationtarget", description="target")
+STARTED = When("started_at", description="started")
+TOOK = Duration("started_at", "completed_at", description="duration", running_since_start=True)
+SUMMARY_COLUMNS = [
+    ("summary", Link("pk", "xtrack.summary", short=9)),
+    ("created", CREATED),
+    ("tweets", "tweets_count"),
+    ("content", Excerpt("content_start", length=120)),
+]
 
 
 class XTrackAdmin(SourceModelAdmin):
-    """Adds masked email columns: names in `email_columns` become per-request callables.
+    """Search: `case_insensitive` fields ({field: index}) match as lower(field) = lower(q) when the
+    source has that index (checked at request time, cached); otherwise as typed or lower-case,
+    through the plain index."""
 
-    The column `"email"` reads obj.email; `"user_email"` reads obj.user.email (joined via
-    list_select_related). The request is captured in a closure, never stored on the shared admin.
-    """
+    case_insensitive: dict[str, str] = {}
 
-    email_columns: dict[str, str] = {}  # column name -> dotted attribute path on the row
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        folded = folded_fields(self.case_insensitive)
+        match = search_q(self.model, self.identifier_fields, self.case_insensitive, folded, term)
+        if match is None:
+            messages.warning(
+                request,
+                f"“{term[:80]}” is not an identifier this list can search ({self.identifier_help()}); showing nothing.",
+            )
+            return queryset.none(), False
+        return queryset.filter(match), False
 
-    def _email_column(self, request, name: str):
-        cache = request.__dict__.setdefault("_xtrack_email_columns", {})
-        key = (type(self).__name__, name)
-        if key not in cache:
-            path = self.email_columns[name].split(".")
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        if self.case_insensitive:
+            changelist.search_help_text = self.search_help(folded_fields(self.case_insensitive))
+        return changelist
 
-            def column(obj):
-                value = obj
-                for part in path:
-                    value = getattr(value, part, None) if value is not None else None
-                return pii.email_for(request.user, value)
+    def search_help(self, folded: set[str]) -> str:
+        def name(field: str) -> str:
+            return {"user_id": "owner id", "user__email": "owner email"}.get(field, field)
 
-            column.short_description = name.replace("_", " ")
-            column.__name__ = name
-            cache[key] = column
-        return cache[key]
+        def how(field: str) -> str:
+            if field in folded:
+                return f"{name(field)} (any case)"
+            if field in self.case_insensitive:
+                return f"{name(field)} (as typed or lower-case)"
+            return f"exact {name(field)}"
 
-    def _swap(self, request, names):
-        return [self._email_column(request, n) if n in self.email_columns else n for n in names]
+        parts = [how(f) for f in self.identifier_fields]
+        missing = sorted({index for f, index in self.case_insensitive.items() if f not in folded})
+        note = (
+            f" The match is exact until the source has {', '.join(missing)} (manage.py check_sources prints it)."
+            if missing
+            else ""
+        )
+        return f"Search by {', '.join(parts)}.{note}"
 
-    def get_list_display(self, request):
-        return self._swap(request, super().get_list_display(request))
-
-    def get_list_display_links(self, request, list_display):
-        links = super().get_list_display_links(request, list_display)
-        return [link for link in links or () if link not in self.email_columns] or None
-
-    def get_fieldsets(self, request, obj=None):
-        return [(title, {**opts, "fields": self._swap(request, opts["fields"])}) for title, opts in self.fieldsets]
-
-    @admin.display(description="status")
-    def status_badge(self, obj):
-        return status_badge(obj.status)
+    def get_search_help_text(self):
+        if self.case_insensitive:
+            return self.search_help(set())
+        return super().get_search_help_text()
 
 
 @admin.register(User)
 class UserAdmin(XTrackAdmin):
-    list_display = ("id", "email", "name", "status_badge", "created_at", "last_login_at")
+    status_badge = STATUS
+    created = CREATED
+    last_login = When("last_login_at", description="last login")
+    updated = When("updated_at", description="updated")
+    jobs_table = Related(
+        lambda user: queries.user_jobs(user.pk),
+        [
+            ("job", Link("pk", "xtrack.job")),
+            ("x_username", "x_username"),
+            ("frequency", "frequency"),
+            ("status", STATUS),
+            ("active", "is_active"),
+            ("last run", When("last_run")),
+        ],
+        description="jobs",
+        note=f"Latest {queries.RELATED_LIMIT}.",
+    )
+    targets_table = Related(
+        lambda user: queries.user_targets(user.pk),
+        [
+            ("target", Link("pk", "xtrack.notificationtarget")),
+            ("channel", "channel"),
+            ("destination", Masked("destination")),
+            ("default", "is_default"),
+            ("created", CREATED),
+        ],
+        description="notification targets",
+        note=f"Latest {queries.RELATED_LIMIT}.",
+    )
+    list_display = ("id", "email", "name", "status_badge", "created", "last_login")
     list_columns = ("id", "email", "name", "status", "created_at", "last_login_at")
-    list_display_links = ("id",)
-    email_columns = {"email": "email"}
-    list_filter = (StatusFilter,)
+    pii_fields = ("email",)
+    list_filter = ("status",)
     ordering = ("-id",)
     sortable_by = ("id",)
     identifier_fields = {"id": INT, "email": EMAIL}
+    case_insensitive = {"email": "bo_users_lower_email"}
     fieldsets = (
         (None, {"fields": ("id", "email", "name", "status_badge")}),
-        ("Timing", {"fields": ("created_at", "updated_at", "last_login_at")}),
-        ("Related", {"fields": ("jobs", "targets", "related_links")}),
+        ("Timing", {"fields": ("created", "updated", "last_login")}),
+        ("Jobs", {"fields": ("jobs_table",)}),
+        ("Notification targets", {"fields": ("targets_table", "related_links")}),
     )
-
-    @admin.display(description=f"jobs (last {queries.RELATED_LIMIT})")
-    def jobs(self, obj):
-        rows = [
-            (change_link("job", j.pk), j.x_username, j.frequency, status_badge(j.status), j.is_active, dash(j.last_run))
-            for j in queries.user_jobs(obj.pk)
-        ]
-        return related_table(["id", "x_username", "frequency", "status", "active", "last run"], rows)
-
-    @admin.display(description="notification targets")
-    def targets(self, obj):
-        rows = [
-            (change_link("notificationtarget", t.pk), t.channel, dash(t.name), t.is_verified, t.is_default)
-            for t in queries.user_targets(obj.pk)
-        ]
-        return related_table(["id", "channel", "name", "verified", "default"], rows)
 
     @admin.display(description="all rows")
     def related_links(self, obj):
         return format_html(
-            "{} · {} · {}",
-            changelist_link("job", {"user__id__exact": obj.pk}, "jobs"),
-            changelist_link("verificationcode", {"user__id__exact": obj.pk}, "verification codes"),
-            changelist_link("notificationbindtoken", {"user__id__exact": obj.pk}, "bind tokens"),
+            "{} · {}",
+            display.changelist_link("xtrack", "job", {"user__id__exact": obj.pk}, "jobs"),
+            display.changelist_link("xtrack", "notificationbindtoken", {"user__id__exact": obj.pk}, "bind tokens"),
         )
 
 
 @admin.register(NotificationTarget)
 class NotificationTargetAdmin(XTrackAdmin):
-    list_display = ("id", "user_link", "channel", "name", "email", "is_verified", "is_default", "created_at")
-    list_columns = ("id", "user", "channel", "name", "email", "is_verified", "is_default", "created_at")
-    list_display_links = ("id",)
-    email_columns = {"email": "email"}
-    list_filter = (ChannelFilter, "is_verified")
+    user_link = USER
+    created = CREATED
+    meta_json = Json("meta", description="meta")
+    list_display = ("id", "user_link", "channel", "destination", "is_default", "created")
+    list_columns = ("id", "user", "channel", "destination", "is_default", "created_at")
+    pii_fields = ("destination",)  # an email address or a Telegram chat id
+    list_filter = ("channel", "is_default")
     ordering = ("-id",)
     sortable_by = ("id",)
     identifier_fields = {"id": INT, "user_id": INT}
     fieldsets = (
-        (None, {"fields": ("id", "user", "channel", "name", "is_verified", "is_default")}),
-        ("Destination", {"fields": ("email", "telegram_username", "telegram_chat_id")}),
-        ("Timing", {"fields": ("created_at", "updated_at")}),
+        (None, {"fields": ("id", "user_link", "channel", "destination", "is_default", "created")}),
+        ("Meta", {"fields": ("meta_json",)}),
     )
-
-    @admin.display(description="user")
-    def user_link(self, obj):
-        return change_link("user", obj.user_id)
 
 
 @admin.register(Job)
 class JobAdmin(XTrackAdmin):
+    owner = OWNER
+    status_badge = STATUS
+    topics_list = Topics("topics", description="topics")
+    topics_json = Json("topics", description="topics (as stored)")
+    last_run_at = When("last_run", description="last run")
+    last_status = Badge("stats__last_status", description="last run status")
+    last_started = When("stats__last_started", description="last execution started")
+    success_rate = SuccessRate(description=f"success, last {queries.STATS_RUNS}")
+    owner_email = Masked("user__email", description="owner email")
+    target_link = Link("notification_target_id", "xtrack.notificationtarget", description="notification target")
+    created = CREATED
+    updated = When("updated_at", description="updated")
+    executions_table = Related(
+        lambda job: queries.recent_executions(job.pk),
+        [
+            ("execution", Link("pk", "xtrack.jobexecution")),
+            ("status", STATUS),
+            ("started", STARTED),
+            ("completed", When("completed_at")),
+            ("duration", TOOK),
+            ("tweets", "tweets_fetched"),
+            ("error", Excerpt("error_start", length=120)),
+        ],
+        description="executions",
+        note=f"Latest {queries.RECENT_EXECUTIONS}, newest first.",
+    )
+    summaries_table = Related(
+        lambda job: queries.recent_summaries(job_id=job.pk),
+        SUMMARY_COLUMNS,
+        description="summaries",
+        note=f"Latest {queries.RECENT_SUMMARIES}.",
+    )
+    targets_table = Related(
+        lambda job: queries.job_targets(job.pk),
+        [
+            ("target", TARGET),
+            ("channel", "notification_target__channel"),
+            ("destination", Masked("notification_target__destination")),
+            ("default", "notification_target__is_default"),
+            ("linked", When("created_at")),
+        ],
+        description="notification targets",
+        note=f"Latest {queries.RELATED_LIMIT} links (job_notification_targets).",
+    )
     list_display = (
         "id",
         "x_username",
-        "user_email",
+        "owner",
         "frequency",
-        "status_badge",
+        "topics_list",
         "is_active",
-        "last_run",
-        "created_at",
+        "status_badge",
+        "last_run_at",
+        "last_status",
+        "success_rate",
     )
     list_columns = (
         "id",
         "x_username",
+        "user_id",
         "user__email",
         "frequency",
-        "status",
+        "topics",
         "is_active",
+        "status",
         "last_run",
-        "created_at",
     )
-    list_display_links = ("id",)
     list_select_related = ("user",)
-    email_columns = {"user_email": "user.email", "email": "email"}
-    list_filter = (StatusFilter, "is_active")
+    pii_fields = ("email",)
+    list_filter = (FailingFilter, "status", "is_active")
     ordering = ("-id",)
     sortable_by = ("id",)
     identifier_fields = {"id": INT, "x_username": TEXT, "user_id": INT, "user__email": EMAIL}
+    case_insensitive = {"x_username": "bo_jobs_lower_x_username", "user__email": "bo_users_lower_email"}
     fieldsets = (
-        (None, {"fields": ("id", "x_username", "user", "user_email", "status_badge", "is_active")}),
-        ("Schedule", {"fields": ("frequency", "topics_json", "language", "last_run")}),
-        ("Notifications", {"fields": ("email", "notification_target")}),
-        ("Timing", {"fields": ("created_at", "updated_at")}),
-        ("History", {"fields": ("executions", "summaries")}),
+        (None, {"fields": ("id", "x_username", "owner", "owner_email", "status_badge", "is_active")}),
+        ("Schedule", {"fields": ("frequency", "topics_json", "language", "last_run_at")}),
+        ("Runs", {"fields": ("last_status", "last_started", "success_rate", "executions_table", "all_rows")}),
+        ("Summaries", {"fields": ("summaries_table",)}),
+        ("Notifications", {"fields": ("email", "target_link", "targets_table")}),
+        ("Record", {"fields": ("created", "updated")}),
     )
 
-    @admin.display(description="user email")
-    def user_email(self, obj):
-        # Replaced per request by get_list_display/get_fieldsets; masked if ever reached directly.
-        return pii.mask_email(obj.user.email if obj.user_id else None)
+    def get_queryset(self, request):
+        # Every read of jobs here (list page, CSV export, detail) gives each job its `.stats`.
+        return queries.with_execution_stats(super().get_queryset(request))
 
-    @admin.display(description=f"last {queries.RECENT_EXECUTIONS} executions")
-    def executions(self, obj):
-        rows = [
-            (
-                change_link("jobexecution", e.pk),
-                status_badge(e.status),
-                dash(e.started_at),
-                dash(queries.execution_duration(e)),
-                dash(e.tweets_fetched),
-                head(e.error_message),
-            )
-            for e in queries.recent_executions(obj.pk)
-        ]
-        table = related_table(["id", "status", "started", "duration", "tweets", "error"], rows)
+    @admin.display(description="all rows")
+    def all_rows(self, obj):
         return format_html(
-            "{}<p>{}</p>", table, changelist_link("jobexecution", {"job__id__exact": obj.pk}, "all executions")
+            "{} · {}",
+            display.changelist_link("xtrack", "jobexecution", {"job__id__exact": obj.pk}, "all executions"),
+            display.changelist_link("xtrack", "summary", {"job__id__exact": obj.pk}, "all summaries"),
         )
-
-    @admin.display(description=f"last {queries.RECENT_SUMMARIES} summaries")
-    def summaries(self, obj):
-        rows = [
-            (change_link("summary", s.pk, s.pk[:8]), dash(s.created_at), dash(s.tweets_count), head(s.content_start))
-            for s in queries.recent_summaries(job_id=obj.pk)
-        ]
-        return related_table(["id", "created", "tweets", "content"], rows)
-
-    @admin.display(description="topics")
-    def topics_json(self, obj):
-        return json_block(obj.topics)
-
-
-@admin.register(JobNotificationTarget)
-class JobNotificationTargetAdmin(XTrackAdmin):
-    list_display = ("id", "job_link", "target_link", "created_at")
-    list_columns = ("id", "job", "notification_target", "created_at")
-    ordering = ("-id",)
-    sortable_by = ("id",)
-    identifier_fields = {"job_id": INT, "notification_target_id": INT}
-    fieldsets = ((None, {"fields": ("id", "job", "notification_target", "created_at")}),)
-
-    @admin.display(description="job")
-    def job_link(self, obj):
-        return change_link("job", obj.job_id)
-
-    @admin.display(description="notification target")
-    def target_link(self, obj):
-        return change_link("notificationtarget", obj.notification_target_id)
 
 
 @admin.register(JobExecution)
 class JobExecutionAdmin(XTrackAdmin):
+    job_link = JOB
+    job_x_username = Plain("job__x_username", description="x_username", ordering=False)
+    status_badge = STATUS
+    started = STARTED
+    completed = When("completed_at", description="completed")
+    created = CREATED
+    duration = TOOK
+    error_head = Excerpt("error_start", description="error", length=120)
+    error_text = Source("error_message", description="error message")
+    summaries_table = Related(
+        lambda execution: queries.recent_summaries(execution_id=execution.pk),
+        SUMMARY_COLUMNS,
+        description="summaries",
+        note=f"Latest {queries.RECENT_SUMMARIES}.",
+    )
     list_display = (
         "id",
         "job_link",
         "job_x_username",
         "status_badge",
-        "started_at",
+        "started",
         "duration",
         "tweets_fetched",
         "error_head",
     )
-    list_columns = ("id", "job__x_username", "status", "started_at", "completed_at", "tweets_fetched")
-    list_display_links = ("id",)
+    list_columns = ("id", "job_id", "job__x_username", "status", "started_at", "completed_at", "tweets_fetched")
     list_select_related = ("job",)
-    list_filter = (StatusFilter,)
+    list_filter = ("status",)
     ordering = ("-id",)  # serial id follows created_at; the pk index serves it
     sortable_by = ("id",)
     identifier_fields = {"id": INT, "job_id": INT}
     fieldsets = (
-        (None, {"fields": ("id", "job", "status_badge", "tweets_fetched")}),
-        ("Timing", {"fields": ("started_at", "completed_at", "duration", "created_at")}),
+        (None, {"fields": ("id", "job_link", "job_x_username", "status_badge", "tweets_fetched")}),
+        ("Timing", {"fields": ("started", "completed", "duration", "created")}),
         ("Error", {"fields": ("error_text",)}),
-        ("Summaries", {"fields": ("summaries",)}),
+        ("Summaries", {"fields": ("summaries_table",)}),
     )
 
     def get_changelist_queryset(self, queryset):
-        return super().get_changelist_queryset(queryset).annotate(error_start=Left("error_message", HEAD + 1))
-
-    @admin.display(description="job")
-    def job_link(self, obj):
-        return change_link("job", obj.job_id)
-
-    @admin.display(description="x_username")
-    def job_x_username(self, obj):
-        return obj.job.x_username if obj.job_id else "—"
-
-    @admin.display(description="duration")
-    def duration(self, obj):
-        return dash(queries.execution_duration(obj))
-
-    @admin.display(description="error")
-    def error_head(self, obj):
-        return head(obj.error_start if hasattr(obj, "error_start") else obj.error_message)
-
-    @admin.display(description="error message")
-    def error_text(self, obj):
-        return text_block(obj.error_message)
-
-    @admin.display(description=f"summaries (last {queries.RECENT_SUMMARIES})")
-    def summaries(self, obj):
-        rows = [
-            (change_link("summary", s.pk, s.pk[:8]), dash(s.created_at), dash(s.tweets_count), head(s.content_start))
-            for s in queries.recent_summaries(execution_id=obj.pk)
-        ]
-        return related_table(["id", "created", "tweets", "content"], rows)
+        return super().get_changelist_queryset(queryset).annotate(error_start=Left("error_message", 121))
 
 
 @admin.register(Summary)
 class SummaryAdmin(XTrackAdmin):
+    short_id = Link("pk", "xtrack.summary", short=9, description="id")
+    job_link = Link("job_id", "xtrack.job", description="job")
+    execution_link = EXECUTION
+    created = CREATED
+    content_head = Excerpt("content_start", description="content", length=120)
+    content_text = Source("content", description="content")
+    topics_json = Json("topics", description="topics")
+    raw_data_json = Json("raw_data", description="raw data")
     list_display = (
         "short_id",
         "job_link",
@@ -329,7 +335,7 @@ class SummaryAdmin(XTrackAdmin):
         "tweets_count",
         "tokens",
         "content_head",
-        "created_at",
+        "created",
     )
     list_columns = (
         "id",
@@ -342,13 +348,13 @@ class SummaryAdmin(XTrackAdmin):
         "output_tokens",
         "created_at",
     )
-    list_display_links = ("short_id",)
+    list_display_links = None
     list_filter = ("is_playground",)
     ordering = ("-created_at", "-id")
     sortable_by = ("created_at",)
     identifier_fields = {"id": UUID_TEXT, "job_id": INT, "execution_id": INT}
     fieldsets = (
-        (None, {"fields": ("id", "job", "execution", "is_playground", "created_at")}),
+        (None, {"fields": ("id", "job_link", "execution_link", "is_playground", "created")}),
         (
             "Run",
             {"fields": ("x_username", "topics_json", "hours_back", "tweets_count", "input_tokens", "output_tokens")},
@@ -358,70 +364,36 @@ class SummaryAdmin(XTrackAdmin):
     )
 
     def get_changelist_queryset(self, queryset):
-        return super().get_changelist_queryset(queryset).annotate(content_start=Left("content", HEAD + 1))
-
-    @admin.display(description="id", ordering="id")
-    def short_id(self, obj):
-        return obj.pk[:8] if obj.pk else "—"
-
-    @admin.display(description="job")
-    def job_link(self, obj):
-        return change_link("job", obj.job_id) if obj.job_id else "playground"
-
-    @admin.display(description="execution")
-    def execution_link(self, obj):
-        return change_link("jobexecution", obj.execution_id)
+        return super().get_changelist_queryset(queryset).annotate(content_start=Left("content", 121))
 
     @admin.display(description="tokens in/out")
     def tokens(self, obj):
-        return f"{dash(obj.input_tokens)} / {dash(obj.output_tokens)}"
-
-    @admin.display(description="content")
-    def content_head(self, obj):
-        return head(getattr(obj, "content_start", None))
-
-    @admin.display(description="content")
-    def content_text(self, obj):
-        return text_block(obj.content)
-
-    @admin.display(description="topics")
-    def topics_json(self, obj):
-        return json_block(obj.topics)
-
-    @admin.display(description="raw data")
-    def raw_data_json(self, obj):
-        return json_block(obj.raw_data)
+        return f"{display.dash(obj.input_tokens)} / {display.dash(obj.output_tokens)}"
 
 
 @admin.register(NotificationBindToken)
 class NotificationBindTokenAdmin(XTrackAdmin):
-    list_display = ("id", "user_link", "channel", "expires_at", "used_at", "created_at")
-    list_columns = ("id", "user", "channel", "expires_at", "used_at", "created_at")
-    list_display_links = ("id",)
-    list_filter = (ChannelFilter,)
+    user_link = USER
+    expires = When("expires_at", description="expires")
+    created = CREATED
+    list_display = ("id", "user_link", "channel", "expires", "used", "created")
+    list_columns = ("id", "user", "channel", "expires_at", "used", "created_at")
+    list_filter = ("channel", "used")
     ordering = ("-id",)
     sortable_by = ("id",)
     identifier_fields = {"id": INT, "user_id": INT}
-    fieldsets = ((None, {"fields": ("id", "user", "channel", "expires_at", "used_at", "created_at")}),)
-
-    @admin.display(description="user")
-    def user_link(self, obj):
-        return change_link("user", obj.user_id)
+    fieldsets = ((None, {"fields": ("id", "user_link", "channel", "expires", "used", "created")}),)
 
 
 @admin.register(VerificationCode)
 class VerificationCodeAdmin(XTrackAdmin):
-    list_display = ("id", "user_link", "email", "purpose", "attempts", "expires_at", "used_at", "created_at")
-    list_columns = ("id", "user", "email", "purpose", "attempts", "expires_at", "used_at", "created_at")
-    list_display_links = ("id",)
-    email_columns = {"email": "email"}
+    expires = When("expires_at", description="expires")
+    created = CREATED
+    list_display = ("id", "email", "code_type", "used", "expires", "created")
+    list_columns = ("id", "email", "code_type", "used", "expires_at", "created_at")
+    pii_fields = ("email",)
+    list_filter = ("code_type", "used")
     ordering = ("-id",)
     sortable_by = ("id",)
-    identifier_fields = {"id": INT, "user_id": INT, "email": EMAIL}
-    fieldsets = (
-        (None, {"fields": ("id", "user", "email", "purpose", "attempts", "expires_at", "used_at", "created_at")}),
-    )
-
-    @admin.display(description="user")
-    def user_link(self, obj):
-        return change_link("user", obj.user_id)
+    identifier_fields = {"id": INT, "email": EMAIL}
+    fieldsets = ((None, {"fields": ("id", "email", "code_type", "used", "expires", "created")}),)

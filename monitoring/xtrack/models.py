@@ -1,36 +1,13 @@
 """Unmanaged models mirroring the source tables (see fixtures/schema/xtrack.sql).
 
-The service's DateTime columns are naive (SQLAlchemy default, written as UTC): NaiveUTCDateTimeField
-reads them as aware UTC. Enum columns hold the SQLAlchemy member *names* (upper-case).
+Timestamps are timestamptz. Enum columns hold the SQLAlchemy member *names* (upper-case).
 """
 
 from __future__ import annotations
 
 from django.db import models
 
-from backoffice.fields import NaiveUTCDateTimeField, SourceJSONField
-
-# Columns that exist in the source but are never mapped, selected or rendered.
-SECRET_COLUMNS: dict[str, list[str]] = {
-    "users": ["password_hash"],
-    "notification_bind_tokens": ["token"],
-    "verification_codes": ["code"],
-}
-
-# (table, columns_sql, index name) the admin pages rely on; a health check reports missing ones.
-HOT_INDEXES: list[tuple[str, str, str]] = [
-    ("users", "email", "ix_users_email"),
-    ("jobs", "x_username", "ix_jobs_x_username"),
-    ("jobs", "user_id", "ix_jobs_user_id"),
-    ("job_executions", "job_id", "ix_job_executions_job_id"),
-    ("job_executions", "created_at", "ix_job_executions_created_at"),
-    ("summaries", "created_at", "ix_summaries_created_at"),
-    ("summaries", "job_id", "ix_summaries_job_id"),
-    ("summaries", "execution_id", "ix_summaries_execution_id"),
-    ("summaries", "is_playground", "ix_summaries_is_playground"),
-    ("notification_targets", "user_id", "ix_notification_targets_user_id"),
-    ("verification_codes", "email", "ix_verification_codes_email"),
-]
+from backoffice.fields import NativeEnumField, SourceJSONField
 
 
 class UserStatus(models.TextChoices):
@@ -55,15 +32,21 @@ class NotificationChannel(models.TextChoices):
     EMAIL = "EMAIL"
 
 
+class VerificationCodeType(models.TextChoices):
+    EMAIL_VERIFICATION = "EMAIL_VERIFICATION"
+    PASSWORD_RESET = "PASSWORD_RESET"
+    EMAIL_CHANGE = "EMAIL_CHANGE"
+
+
 class User(models.Model):
     id = models.AutoField(primary_key=True)
     email = models.CharField(max_length=255, unique=True)
     # password_hash: never mapped (SECRET_COLUMNS)
     name = models.CharField(max_length=255, null=True, blank=True)
-    status = models.CharField(max_length=20, choices=UserStatus.choices)
-    created_at = NaiveUTCDateTimeField(null=True)
-    updated_at = NaiveUTCDateTimeField(null=True)
-    last_login_at = NaiveUTCDateTimeField(null=True)
+    status = NativeEnumField(max_length=20, choices=UserStatus.choices)
+    created_at = models.DateTimeField(null=True)
+    updated_at = models.DateTimeField(null=True)
+    last_login_at = models.DateTimeField(null=True)
 
     class Meta:
         managed = False
@@ -80,15 +63,11 @@ class NotificationTarget(models.Model):
     user = models.ForeignKey(
         User, on_delete=models.DO_NOTHING, db_constraint=False, related_name="notification_targets"
     )
-    channel = models.CharField(max_length=20, choices=NotificationChannel.choices)
-    name = models.CharField(max_length=255, null=True, blank=True)
-    telegram_chat_id = models.CharField(max_length=255, null=True, blank=True)
-    telegram_username = models.CharField(max_length=255, null=True, blank=True)
-    email = models.CharField(max_length=255, null=True, blank=True)
-    is_verified = models.BooleanField(default=False)
-    is_default = models.BooleanField(default=False)
-    created_at = NaiveUTCDateTimeField(null=True)
-    updated_at = NaiveUTCDateTimeField(null=True)
+    channel = NativeEnumField(max_length=20, choices=NotificationChannel.choices)
+    destination = models.CharField(max_length=255)  # a Telegram chat id or an email address
+    meta = SourceJSONField(json_type="json", null=True)
+    is_default = models.BooleanField()
+    created_at = models.DateTimeField(null=True)
 
     class Meta:
         managed = False
@@ -105,17 +84,17 @@ class Job(models.Model):
     user = models.ForeignKey(User, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="jobs")
     x_username = models.CharField(max_length=255)
     frequency = models.CharField(max_length=50)
-    topics = SourceJSONField(null=True)
-    language = models.CharField(max_length=20, null=True, blank=True)
+    topics = SourceJSONField(json_type="json", null=True)
+    language = models.CharField(max_length=20)
     email = models.CharField(max_length=255, null=True, blank=True)
     is_active = models.BooleanField(null=True)
-    status = models.CharField(max_length=20, choices=JobStatus.choices)
+    status = NativeEnumField(max_length=20, choices=JobStatus.choices)
     notification_target = models.ForeignKey(
-        NotificationTarget, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="jobs"
+        NotificationTarget, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
-    created_at = NaiveUTCDateTimeField(null=True)
-    last_run = NaiveUTCDateTimeField(null=True)
-    updated_at = NaiveUTCDateTimeField(null=True)
+    created_at = models.DateTimeField(null=True)
+    last_run = models.DateTimeField(null=True)
+    updated_at = models.DateTimeField(null=True)
 
     class Meta:
         managed = False
@@ -128,18 +107,18 @@ class Job(models.Model):
 
 
 class JobNotificationTarget(models.Model):
-    id = models.AutoField(primary_key=True)
+    # No id: the key is (job_id, notification_target_id). Shown inside the job page only.
+    pk = models.CompositePrimaryKey("job_id", "notification_target_id")
     job = models.ForeignKey(Job, on_delete=models.DO_NOTHING, db_constraint=False, related_name="target_links")
     notification_target = models.ForeignKey(
-        NotificationTarget, on_delete=models.DO_NOTHING, db_constraint=False, related_name="job_links"
+        NotificationTarget, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
-    created_at = NaiveUTCDateTimeField(null=True)
+    created_at = models.DateTimeField(null=True)
 
     class Meta:
         managed = False
         db_table = "job_notification_targets"
         verbose_name = "job notification target"
-        ordering = ("-id",)
 
     def __str__(self) -> str:
         return f"job #{self.job_id} → target #{self.notification_target_id}"
@@ -148,12 +127,12 @@ class JobNotificationTarget(models.Model):
 class JobExecution(models.Model):
     id = models.AutoField(primary_key=True)
     job = models.ForeignKey(Job, on_delete=models.DO_NOTHING, db_constraint=False, related_name="executions")
-    status = models.CharField(max_length=20, choices=ExecutionStatus.choices)
-    started_at = NaiveUTCDateTimeField(null=True)
-    completed_at = NaiveUTCDateTimeField(null=True)
+    status = NativeEnumField(max_length=20, choices=ExecutionStatus.choices)
+    started_at = models.DateTimeField(null=True)
+    completed_at = models.DateTimeField(null=True)
     tweets_fetched = models.IntegerField(null=True)
     error_message = models.TextField(null=True, blank=True)
-    created_at = NaiveUTCDateTimeField(null=True)
+    created_at = models.DateTimeField(null=True)
 
     class Meta:
         managed = False
@@ -171,16 +150,16 @@ class Summary(models.Model):
     execution = models.ForeignKey(
         JobExecution, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="summaries"
     )
-    is_playground = models.BooleanField(null=True)
+    is_playground = models.BooleanField()
     x_username = models.CharField(max_length=255, null=True, blank=True)
-    topics = SourceJSONField(null=True)
+    topics = SourceJSONField(json_type="json", null=True)
     hours_back = models.IntegerField(null=True)
     content = models.TextField()
     tweets_count = models.IntegerField(null=True)
-    raw_data = SourceJSONField(null=True)
-    input_tokens = models.IntegerField(null=True)
-    output_tokens = models.IntegerField(null=True)
-    created_at = NaiveUTCDateTimeField(null=True)
+    raw_data = SourceJSONField(json_type="json", null=True)
+    input_tokens = models.IntegerField()
+    output_tokens = models.IntegerField()
+    created_at = models.DateTimeField(null=True)
 
     class Meta:
         managed = False
@@ -197,10 +176,10 @@ class NotificationBindToken(models.Model):
     id = models.AutoField(primary_key=True)
     user = models.ForeignKey(User, on_delete=models.DO_NOTHING, db_constraint=False, related_name="bind_tokens")
     # token: never mapped (SECRET_COLUMNS)
-    channel = models.CharField(max_length=20, choices=NotificationChannel.choices)
-    expires_at = NaiveUTCDateTimeField()
-    used_at = NaiveUTCDateTimeField(null=True)
-    created_at = NaiveUTCDateTimeField(null=True)
+    channel = NativeEnumField(max_length=20, choices=NotificationChannel.choices)
+    expires_at = models.DateTimeField()
+    used = models.BooleanField()
+    created_at = models.DateTimeField(null=True)
 
     class Meta:
         managed = False
@@ -214,16 +193,12 @@ class NotificationBindToken(models.Model):
 
 class VerificationCode(models.Model):
     id = models.AutoField(primary_key=True)
-    user = models.ForeignKey(
-        User, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="verification_codes"
-    )
-    email = models.CharField(max_length=255)
+    email = models.CharField(max_length=255)  # no user id: codes are sent to an address
     # code: never mapped (SECRET_COLUMNS)
-    purpose = models.CharField(max_length=50)
-    attempts = models.IntegerField(default=0)
-    expires_at = NaiveUTCDateTimeField()
-    used_at = NaiveUTCDateTimeField(null=True)
-    created_at = NaiveUTCDateTimeField(null=True)
+    code_type = NativeEnumField(max_length=20, choices=VerificationCodeType.choices)
+    used = models.BooleanField(null=True)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(null=True)
 
     class Meta:
         managed = False

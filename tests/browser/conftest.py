@@ -125,7 +125,13 @@ class Browsing:
         page.on("console", on_console)
         page.on("pageerror", lambda error: self.console_errors.append(f"{page.url}: uncaught {error}"))
         page.on("response", on_response)
-        page.on("requestfailed", lambda r: self.failed_responses.append(f"failed {r.method} {r.url}: {r.failure}"))
+        page.on("requestfailed", self._request_failed)
+
+    def _request_failed(self, request) -> None:
+        # A request the browser itself abandoned because the page moved on (a poll or an image in
+        # flight during navigation) is not a failure of the back office.
+        if request.failure != "net::ERR_ABORTED":
+            self.failed_responses.append(f"failed {request.method} {request.url}: {request.failure}")
 
     def csp_errors(self) -> list[str]:
         return [e for e in self.console_errors if "Content Security Policy" in e or "Content-Security-Policy" in e]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import factory
 
-from backoffice import seeding
+from tests import seeding
 
 
 class SourceFactory(factory.Factory):

@@ -1,13 +1,14 @@
 """Factories for the fleet source (rows go in through the seeding path).
 
-activity_log, metric_snapshots and account_health_snapshots have factories too: their rows are
-inserted like any other (the nominal pk only matters to Django's reading side).
+activity_log, metric_snapshots, account_health_snapshots and niche_subreddit_map have factories
+too: their rows are inserted like any other (the key Django sees only matters when reading).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
@@ -37,6 +38,8 @@ class ProxyFactory(SourceFactory):
     geo_country = "US"
     geo_region = "CA"
     geo_city = "Los Angeles"
+    ip_reputation_score = Decimal("87.50")
+    last_health_check = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(minutes=4))
     is_healthy = True
     # unmapped secret column, written raw through the seeding path
     secrets = factory.LazyFunction(lambda: {"credentials_enc": random_secret()})
@@ -57,8 +60,8 @@ class DeviceFactory(SourceFactory):
     wda_port = factory.Sequence(lambda n: 8100 + n)
     status = models.DeviceStatus.ACTIVE
     connected_since = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=5))
-    battery_level = 87.0
-    storage_free_gb = 41.5
+    battery_level = 87
+    storage_free_gb = Decimal("41.50")
 
 
 class AccountFactory(SourceFactory):
@@ -78,7 +81,7 @@ class AccountFactory(SourceFactory):
     is_shadowbanned = False
     bio_text = "Daily money tips"
     last_activity_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(minutes=30))
-    # unmapped secret columns (models.SECRET_COLUMNS), written raw through the seeding path
+    # unmapped secret columns (secret_columns on the AppConfig), written raw through the seeding path
     secrets = factory.LazyFunction(
         lambda: {column: random_secret() for column in ("email_enc", "password_enc", "totp_secret_enc")}
     )
@@ -114,9 +117,11 @@ class HookFactory(SourceFactory):
     platform = models.Platform.TIKTOK
     niche = factory.SubFactory(NicheFactory)
     times_used = 14
-    performance_score = 0.61
-    thompson_alpha = 8.0
-    thompson_beta = 5.0
+    avg_3s_retention = Decimal("0.6120")
+    avg_engagement_rate = Decimal("0.0810")
+    performance_score = Decimal("61.250")
+    thompson_alpha = Decimal("8.0000")
+    thompson_beta = Decimal("5.0000")
     is_active = True
 
 
@@ -127,13 +132,12 @@ class ContentFactory(SourceFactory):
     niche = factory.SubFactory(NicheFactory)
     topic = factory.Sequence(lambda n: f"How compound interest works ({n})")
     script_text = "Hook. Body. Call to action."
-    script_json = factory.LazyFunction(lambda: {"hook": "Did you know...", "beats": ["a", "b"]})
     hook = factory.SubFactory(HookFactory, niche=factory.SelfAttribute("..niche"))
     content_format = models.ContentFormat.FACELESS
     production_status = models.ProductionStatus.COMPLETE
-    quality_score = 0.82
-    cost_usd = "0.4210"
-    duration_seconds = 41.5
+    quality_score = Decimal("8.20")
+    cost_usd = Decimal("0.4210")
+    duration_seconds = Decimal("41.50")
     file_paths = factory.LazyFunction(lambda: {"video": "/out/final.mp4", "audio": "/out/vo.mp3"})
     temporal_workflow_id = factory.Sequence(lambda n: f"produce-content-{n:06d}")
 
@@ -143,12 +147,12 @@ class ContentAssetFactory(SourceFactory):
         model = models.ContentAsset
 
     content = factory.SubFactory(ContentFactory)
-    asset_type = "voiceover"
-    provider = "elevenlabs"
+    asset_type = models.AssetType.VOICEOVER
+    model_used = models.AssetModel.ELEVENLABS
     file_path = factory.Sequence(lambda n: f"/out/assets/vo_{n}.mp3")
-    duration_seconds = 40.2
-    cost_usd = "0.1200"
-    metadata = factory.LazyFunction(lambda: {"voice": "adam"})
+    duration_seconds = Decimal("40.20")
+    cost_usd = Decimal("0.1200")
+    metadata_json = factory.LazyFunction(lambda: {"voice": "adam"})
 
 
 class ContentFlagFactory(SourceFactory):
@@ -156,9 +160,10 @@ class ContentFlagFactory(SourceFactory):
         model = models.ContentFlag
 
     content = factory.SubFactory(ContentFactory)
-    flag_type = models.FlagType.LOW_QUALITY
-    reason = "Audio clipping in the first 3 seconds"
-    flagged_by = "llm_agent"
+    distribution = None
+    flag_type = models.FlagType.POLICY
+    platform = models.Platform.TIKTOK
+    detail_text = "Audio clipping in the first 3 seconds"
     resolved = False
 
 
@@ -175,7 +180,7 @@ class DistributionFactory(SourceFactory):
     post_url = factory.LazyAttribute(lambda o: f"https://www.tiktok.com/@user/video/{o.post_id_on_platform}")
     caption_text = "Save more with this one trick"
     hashtags = factory.LazyFunction(lambda: ["money", "finance", "fyp"])
-    posted_via = models.PostingMethod.DEVICE_AUTOMATION
+    posted_via = models.PostingMethod.NATIVE_DEVICE
     retry_count = 0
 
 
@@ -183,12 +188,13 @@ class TrendingTopicFactory(SourceFactory):
     class Meta:
         model = models.TrendingTopic
 
+    platform = models.Platform.TIKTOK
+    topic_text = factory.Sequence(lambda n: f"High-yield savings accounts {n}")
+    hashtag = factory.Sequence(lambda n: f"savings{n}")
+    sound_id = None
+    peak_at = None
+    trend_score = Decimal("771.25")
     niche = factory.SubFactory(NicheFactory)
-    topic = factory.Sequence(lambda n: f"High-yield savings accounts {n}")
-    source = "reddit"
-    source_url = "https://reddit.com/r/personalfinance/comments/abc"
-    trend_score = 0.77
-    overperformance_ratio = 3.4
     is_active = True
 
 
@@ -230,8 +236,8 @@ class MetricSnapshotFactory(SourceFactory):
     comments = 7
     shares = 3
     saves = 11
-    completion_rate = 0.41
-    engagement_rate = 0.0966
+    completion_rate = Decimal("0.4100")
+    engagement_rate = Decimal("0.0966")
     follower_count_at = 312
     source_breakdown = factory.LazyFunction(lambda: {"fyp": 0.9, "profile": 0.1})
 
@@ -242,13 +248,15 @@ class AccountHealthSnapshotFactory(SourceFactory):
 
     time = factory.LazyFunction(timezone.now)
     account = factory.SubFactory(AccountFactory)
-    state = models.AccountState.ACTIVE
+    reach_rate = Decimal("0.4120")
+    engagement_rate = Decimal("0.0710")
+    avg_completion_rate = Decimal("0.3800")
+    growth_rate_7d = Decimal("0.0250")
     followers = 312
     following = 140
-    avg_views = 880.0
-    engagement_rate = 0.071
     is_shadowbanned = False
-    health_score = 0.9
+    action_blocks_24h = 0
+    content_removals_7d = 0
 
 
 class NicheSubredditMapFactory(SourceFactory):
@@ -256,8 +264,11 @@ class NicheSubredditMapFactory(SourceFactory):
         model = models.NicheSubredditMap
 
     niche = factory.SubFactory(NicheFactory)
-    subreddit = factory.Sequence(lambda n: f"personalfinance{n}")
-    weight = 1.0
+    subreddit_name = factory.Sequence(lambda n: f"personalfinance{n}")
+    min_karma_required = 100
+    min_account_age_days = 14
+    posting_frequency_limit = dt.timedelta(hours=6)
+    automod_rules_json = factory.LazyFunction(lambda: {"min_title_length": 12})
     is_active = True
 
 

@@ -5,6 +5,7 @@
     run = WrappedRunFactory(stage="watch_history", blocking_status="running")
     run = WrappedRunFactory(failed_stage="email_send")      # same as stage="email" (failed)
     run = WrappedRunFactory(payload={"anything": 1})        # the payload exactly as given
+    run = WrappedRunFactory(extra_payload={"note": "a\\x00b"})  # NUL: stored as json "\\u0000"
     run.jobs["wrapped_analysis"].status                     # the linked AppJob rows
 
 Stages (the seed's derived stage): ready, watch_history, analysis, email, unknown.
@@ -12,10 +13,13 @@ Stages (the seed's derived stage): ready, watch_history, analysis, email, unknow
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import factory
+from django.apps import apps
+from psycopg.types.json import Json
 
 from monitoring.wrapped import models
 from tests.factories.base import SourceFactory
@@ -34,7 +38,7 @@ def _secret() -> str:
 
 
 class WrappedFactory(SourceFactory):
-    """Base: secret columns (models.SECRET_COLUMNS, not mapped by the models) are written alongside
+    """Base: secret columns (secret_columns on the AppConfig, not mapped by the models) are written alongside
     as SECRET-... values; pass e.g. token_hash="..." to choose one."""
 
     class Meta:
@@ -42,8 +46,13 @@ class WrappedFactory(SourceFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        columns = models.SECRET_COLUMNS.get(model_class._meta.db_table, ())
+        columns = apps.get_app_config("wrapped").secret_columns.get(model_class._meta.db_table, ())
         raw = {column: kwargs.pop(column, None) or _secret() for column in columns}
+        for name in ("payload",):
+            # jsonb refuses \u0000, `json` keeps it: such a payload goes in as json text, as the
+            # service's own writes do.
+            if name in kwargs and "\\u0000" in json.dumps(kwargs[name]):
+                raw[name] = Json(kwargs.pop(name))
         return cls._insert(model_class, kwargs, raw)
 
 

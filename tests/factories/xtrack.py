@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import factory
 
+from monitoring.xtrack.apps import SECRET_COLUMNS
 from monitoring.xtrack.models import (
-    SECRET_COLUMNS,
     ExecutionStatus,
     Job,
     JobExecution,
@@ -26,13 +26,13 @@ from monitoring.xtrack.models import (
     User,
     UserStatus,
     VerificationCode,
+    VerificationCodeType,
 )
 from tests.factories.base import SourceFactory
 
 
 def utcnow() -> datetime:
-    """Naive UTC, as the service writes (datetime.utcnow())."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    return datetime.now(UTC)
 
 
 class XTrackFactory(SourceFactory):
@@ -65,14 +65,17 @@ class NotificationTargetFactory(XTrackFactory):
 
     user = factory.SubFactory(UserFactory)
     channel = NotificationChannel.EMAIL
-    name = "Inbox"
-    email = factory.SelfAttribute("user.email")
-    telegram_chat_id = None
-    telegram_username = None
-    is_verified = True
+    destination = factory.SelfAttribute("user.email")
+    meta = None
     is_default = True
     created_at = factory.LazyFunction(lambda: utcnow() - timedelta(days=20))
-    updated_at = factory.LazyFunction(utcnow)
+
+
+class TelegramTargetFactory(NotificationTargetFactory):
+    channel = NotificationChannel.TELEGRAM
+    destination = factory.Sequence(lambda n: str(310_000_000 + n))
+    meta = factory.LazyFunction(lambda: {"username": "reader_tg"})
+    is_default = False
 
 
 class JobFactory(XTrackFactory):
@@ -84,7 +87,7 @@ class JobFactory(XTrackFactory):
     frequency = "daily"
     topics = factory.LazyFunction(lambda: ["ai", "startups"])
     language = "en"
-    email = factory.SelfAttribute("user.email")
+    email = factory.LazyAttribute(lambda o: o.user.email if o.user else None)
     is_active = True
     status = JobStatus.ACTIVE
     notification_target = None
@@ -149,7 +152,7 @@ class NotificationBindTokenFactory(XTrackFactory):
     token = factory.Sequence(lambda n: f"bindtok-SECRET-{n:08d}")
     channel = NotificationChannel.TELEGRAM
     expires_at = factory.LazyFunction(lambda: utcnow() + timedelta(minutes=15))
-    used_at = None
+    used = False
     created_at = factory.LazyFunction(utcnow)
 
 
@@ -157,11 +160,9 @@ class VerificationCodeFactory(XTrackFactory):
     class Meta:
         model = VerificationCode
 
-    user = factory.SubFactory(UserFactory)
-    email = factory.SelfAttribute("user.email")
+    email = factory.Sequence(lambda n: f"signup{n}@example.com")
     code = factory.Sequence(lambda n: f"{(739100 + n) % 1_000_000:06d}")
-    purpose = "email_verification"
-    attempts = 0
+    code_type = VerificationCodeType.EMAIL_VERIFICATION
+    used = False
     expires_at = factory.LazyFunction(lambda: utcnow() + timedelta(minutes=10))
-    used_at = None
     created_at = factory.LazyFunction(utcnow)

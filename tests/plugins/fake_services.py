@@ -13,13 +13,17 @@ import pytest
 
 
 def _start(alias: str, settings):
-    from backoffice.demo.fake_services import make_fake
+    from backoffice.demo.fake_server import make_fake
 
     apis = copy.deepcopy(settings.SOURCE_APIS)
     config = apis.setdefault(alias, {"base_url": None, "admin_key": ""})
     if not config.get("admin_key"):
         config["admin_key"] = f"test-{alias}-admin-key-5b1f"
-    service = make_fake(alias, "127.0.0.1", 0, admin_key=config["admin_key"], slow_seconds=2.0).start()
+    from tests import seeding
+
+    service = make_fake(alias, "127.0.0.1", 0, admin_key=config["admin_key"], slow_seconds=2.0)
+    service.on_write = seeding.dirty_aliases.add
+    service.start()
     config["base_url"] = service.base_url
     settings.SOURCE_APIS = apis
     service.reset()
@@ -27,7 +31,7 @@ def _start(alias: str, settings):
 
 
 def delete_dirty_sources() -> None:
-    from backoffice import seeding
+    from tests import seeding
 
     for alias in sorted(seeding.dirty_aliases):
         seeding.truncate_all(alias)

@@ -1,5 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from backoffice.access.roles import ROLES
@@ -19,8 +21,10 @@ class Command(BaseCommand):
             import getpass
 
             password = getpass.getpass(f"Password for {username}: ")
-        if len(password) < 8:
-            raise CommandError("The password must have at least 8 characters.")
+        try:
+            validate_password(password, get_user_model()(username=username, email=email))
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
         user = create_staff_user(username, role, password, email)
         self.stdout.write(self.style.SUCCESS(f"{user.username} is staff with role {role}"))
 

@@ -1,3 +1,7 @@
+import subprocess
+import sys
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -18,13 +22,16 @@ class Command(BaseCommand):
         parser.add_argument("--scale", type=float, default=1.0, help="demo data size (1.0 = ~4,000 Wrapped runs)")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-serve", action="store_true", help="prepare everything, then exit")
+        loader.add_confirm_argument(parser)
 
-    def handle(self, scale, port, no_serve, **options):
+    def handle(self, scale, port, no_serve, i_mean_it, **options):
         if scale <= 0:
             raise CommandError("--scale must be positive")
+        # The own database gets demo logins with published passwords: it must be named too.
+        loader.refuse_unnamed_targets(["default", *settings.CONFIGURED_SOURCES], i_mean_it)
         if not settings.EMBEDDED:
             self.stdout.write(
-                self.style.WARNING("Database URLs are set: the demo writes demo data into those source databases.")
+                self.style.WARNING(f"Database URLs are set: writing demo data into {', '.join(i_mean_it)}.")
             )
         self.stdout.write("Own database: migrating ...")
         call_command("migrate", verbosity=0, interactive=False)
@@ -39,18 +46,37 @@ class Command(BaseCommand):
         self._banner(port, services, no_serve)
         if no_serve:
             return
+        worker = self._start_worker()
         try:
             # insecure_serving: the admin's CSS/JS are served even with DEBUG off (demo only).
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, insecure_serving=True)
         finally:
+            if worker is not None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
             for service in services:
                 stop = getattr(service, "stop", None)
                 if stop:
                     stop()
 
+    def _start_worker(self):
+        """The background worker for bulk runs (production runs the same command as its own service)."""
+        try:
+            worker = subprocess.Popen(
+                [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "db_worker", "--interval", "0.5"]
+            )
+        except OSError as exc:
+            self.stdout.write(self.style.WARNING(f"Background worker not started ({exc}): bulk runs stay queued."))
+            return None
+        self.stdout.write(f"  Background worker for bulk runs: manage.py db_worker (pid {worker.pid})")
+        return worker
+
     def _start_fake_services(self) -> list:
         try:
-            from backoffice.demo.fake_services import start_fake_services
+            from backoffice.demo.fake_server import start_fake_services
         except ImportError as exc:
             self.stdout.write(self.style.WARNING(f"Fake services not available yet ({exc}); actions will fail."))
             return []

@@ -17,7 +17,7 @@
   }
 
   function copy(text, button) {
-    var done = function () { button.textContent = "copied"; setTimeout(function () { button.textContent = "⧉"; }, 1200); };
+    var done = function () { button.classList.add("copied"); setTimeout(function () { button.classList.remove("copied"); }, 1200); };
     if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text).then(done, function () { window.prompt("Key path", text); }); }
     else { window.prompt("Key path", text); }
   }
@@ -45,7 +45,8 @@
   function entry(label, value, path, depth, isIndex) {
     var row = el("div", "jv-entry");
     var key = el("span", "jv-key", label);
-    var copyButton = el("button", "jv-copy", "⧉");
+    var copyButton = el("button", "jv-copy", "");  // the icon is CSS (icons/copy.svg), not a font glyph
+    copyButton.setAttribute("aria-label", "Copy key path");
     copyButton.type = "button";
     copyButton.title = "Copy key path " + path;
     copyButton.addEventListener("click", function (e) { e.stopPropagation(); copy(path, copyButton); });

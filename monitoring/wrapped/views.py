@@ -1,0 +1,227 @@
+"""Wrapped pages that are not a model's list or detail: find a person, live poll, payload, compare."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, timedelta
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from backoffice import jsondiff, pii
+from backoffice.display import json_block, status_tones
+from backoffice.search import TEXT
+from monitoring.wrapped import queries
+from monitoring.wrapped.models import WrappedRun
+
+MAX_INLINE_PAYLOAD_BYTES = 12 * 1024 * 1024
+
+
+def _require_view(request, model_admin) -> None:
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+
+
+# -- find a person -----------------------------------------------------------------------------
+def find_person_view(request):
+    if not request.user.has_perm("access.search_people"):
+        raise PermissionDenied
+    term = request.GET.get("q", "").strip()[:320]
+    results = queries.find_person(term) if term else None
+    return TemplateResponse(
+        request,
+        "admin/wrapped/find_person.html",
+        {
+            **admin.site.each_context(request),
+            "title": "Find a person",
+            "term": term,
+            "results": results,
+            "show_pii": not pii.masker(request).masks,
+            "unsearchable": bool(term) and results is not None and TEXT not in results.kinds,
+        },
+    )
+
+
+# -- payload download ----------------------------------------------------------------------------
+def payload_view(request, model_admin, object_id):
+    _require_view(request, model_admin)
+    found, payload = queries.run_payload(object_id)
+    if not found:
+        raise Http404("No such run")
+    text = pii.masker(request).json_text(json.dumps(payload, indent=1, default=str))
+    response = HttpResponse(text, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="run-{object_id}-payload.json"'
+    return response
+
+
+# -- live poll -------------------------------------------------------------------------------------
+POLL_SECONDS = 5
+# A run committed during a poll may carry an updated_at older than that poll: each poll looks
+# back this far and drops the (id, updated_at) pairs the previous poll already reported.
+LIVE_OVERLAP = timedelta(seconds=10)
+LIVE_KEEP = 10  # changes listed in the panel
+
+
+def _change_key(run) -> str:
+    return f"{run.pk}@{run.updated_at.isoformat()}"
+
+
+def _status_tone(status) -> str:
+    return status_tones().get(status, "")
+
+
+def live_view(request, model_admin):
+    """htmx partial: runs changed since the last poll, appended to the panel's list out of band."""
+    _require_view(request, model_admin)
+    raw_since = request.GET.get("since", "")
+    try:
+        since = parse_datetime(raw_since) if raw_since else None
+    except ValueError:  # well-formed but impossible: 2024-99-99, Feb 30
+        since = None
+    if raw_since and since is None:
+        return HttpResponse(
+            "since must be an ISO date and time, such as 2025-01-31T12:00:00Z.",
+            status=400,
+            content_type="text/plain",
+        )
+    now = timezone.now()
+    first_poll = since is None
+    since = since or now
+    if timezone.is_naive(since):
+        since = since.replace(tzinfo=UTC)
+    seen = set(request.GET.get("seen", "").split(",")[: queries.LIVE_LIMIT]) - {""}
+    window = queries.runs_changed_since(min(since, now) - LIVE_OVERLAP)
+    changed = [] if first_poll else [run for run in window if _change_key(run) not in seen]
+    still_in_window = [_change_key(run) for run in window if run.updated_at >= now - LIVE_OVERLAP]
+    return TemplateResponse(
+        request,
+        "admin/wrapped/wrappedrun/live.html",
+        {
+            "changed": [
+                (run, queries.stage_label(run), queries.stage_tone(run), _status_tone(run.status)) for run in changed
+            ],
+            "since": now.isoformat(),
+            "seen": ",".join(still_in_window),
+            "poll_seconds": POLL_SECONDS,
+            "keep": LIVE_KEEP,
+            "opts": model_admin.opts,
+        },
+    )
+
+
+# -- run detail ------------------------------------------------------------------------------------
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def json_script_from_text(text: str, element_id: str):
+    """json_script for text that is already JSON (a 5 MB payload is dumped once, not twice)."""
+    return format_html(
+        '<script id="{}" type="application/json">{}</script>',
+        element_id,
+        mark_safe(text.translate(_JSON_SCRIPT_ESCAPES)),
+    )
+
+
+def run_detail_context(request, run: WrappedRun, model_admin) -> dict:
+    mask = pii.masker(request)
+    payload = mask.json(run.payload)
+    payload_json = json.dumps(payload, default=str)
+    too_big = len(payload_json) > MAX_INLINE_PAYLOAD_BYTES
+    context = {
+        "run": run,
+        "stage_label": queries.run_stage_label(run.pk),
+        "stage_jobs": queries.stage_jobs(run),
+        "attempts": queries.attempt_history(run),
+        "other_runs": [(other, queries.stage_label(other)) for other in queries.other_runs(run)],
+        "compare_url": reverse("admin:wrapped_wrappedrun_compare"),
+        "run_warnings": queries.run_warnings(run),
+        "analysis": queries.analysis_summary(payload),
+        "payload_size": len(payload_json),
+        "payload_too_big": too_big,
+        "payload_script": None if too_big else json_script_from_text(payload_json, "run-payload"),
+        "payload_preview": json_block(payload, max_chars=20_000) if too_big else None,
+        "payload_url": reverse("admin:wrapped_wrappedrun_payload", args=[run.pk]),
+    }
+    buttons = getattr(model_admin, "run_action_buttons", None)
+    context["action_buttons"] = buttons(request, run) if buttons else []
+    try:
+        from backoffice.audit.admin import actions_on_url
+
+        if request.user.has_perm("audit.view_actionrecord"):
+            context["actions_on_url"] = actions_on_url("wrapped", run.pk)
+    except ImportError:  # pragma: no cover
+        pass
+    return context
+
+
+# -- compare two runs' payloads ---------------------------------------------------------------------
+DIFF_VALUE_CHARS = 300
+
+
+def _shown(value, mask) -> str:
+    """A changed value as short, masked JSON text (a whole added subtree is never rendered)."""
+    if isinstance(value, dict):
+        return f"{{object, {len(value)} keys}}" if len(value) > 20 else _cut(json.dumps(mask.json(value), default=str))
+    if isinstance(value, list):
+        return f"[array, {len(value)} items]" if len(value) > 20 else _cut(json.dumps(mask.json(value), default=str))
+    return _cut(json.dumps(mask.json(value), default=str))
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= DIFF_VALUE_CHARS else text[: DIFF_VALUE_CHARS - 1] + "…"
+
+
+def compare_view(request, model_admin):
+    _require_view(request, model_admin)
+    a, b = request.GET.get("a", "").strip()[:200], request.GET.get("b", "").strip()[:200]
+    if not a or not b:
+        return HttpResponse("Give two run ids: ?a=<run>&b=<run>.", status=400, content_type="text/plain")
+    runs = queries.runs_to_compare(a, b)
+    missing = [run_id for run_id in (a, b) if run_id not in runs]
+    if missing:
+        raise Http404(f"No such run: {', '.join(missing)}")
+    mask = pii.masker(request)
+    changes, cut = jsondiff.diff(runs[a].payload, runs[b].payload)
+    rows = [
+        (
+            mask.text(change.path),
+            change.kind,
+            "" if change.kind == jsondiff.ADDED else _shown(change.old, mask),
+            "" if change.kind == jsondiff.REMOVED else _shown(change.new, mask),
+        )
+        for change in changes
+    ]
+    kinds = (jsondiff.ADDED, jsondiff.REMOVED, jsondiff.CHANGED, jsondiff.TYPE_CHANGED)
+    counts = {kind: sum(1 for c in changes if c.kind == kind) for kind in kinds}
+    return TemplateResponse(
+        request,
+        "admin/wrapped/wrappedrun/compare.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": "Compare two runs' payloads",
+            "opts": model_admin.opts,
+            "a": runs[a],
+            "b": runs[b],
+            "a_stage": queries.stage_label(runs[a]),
+            "b_stage": queries.stage_label(runs[b]),
+            "rows": rows,
+            "counts": counts,
+            "type_changed": counts[jsondiff.TYPE_CHANGED],
+            "cut": cut,
+            "limit": jsondiff.MAX_CHANGES,
+            "swap_url": reverse("admin:wrapped_wrappedrun_compare") + "?" + _qs(a=b, b=a),
+        },
+    )
+
+
+def _qs(**params) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(params)
