@@ -142,7 +142,11 @@ def build(user, samples: dict) -> list[BenchPage]:
     probe.force_login(user)
     pages: list[BenchPage] = []
     people: dict[str, str] = {}
-    for model, model_admin in [*source_admins(), *own_admins()]:
+    request = RequestFactory().get(reverse("admin:index"))
+    request.user = user
+    # the back office's own admins that the bench user's role sees (not the superuser-only ones)
+    visible = [(model, model_admin) for model, model_admin in own_admins() if model_admin.has_view_permission(request)]
+    for model, model_admin in [*source_admins(), *visible]:
         pages += model_pages(model, model_admin, user, people)
         pages += own_url_pages(model, model_admin, probe, declared_paths)
     pages += dashboard_pages()

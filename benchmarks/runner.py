@@ -15,6 +15,7 @@ from django.db import connections
 from django.test import Client
 from django.test.utils import override_settings
 from django.urls import clear_url_caches
+from psycopg import sql
 
 from backoffice import health, seeding
 from backoffice.source_app import source_config, source_module
@@ -74,7 +75,17 @@ def pointed_all(dbnames: dict[str, str]):
 def prepare(alias: str, runs: int, log) -> str:
     """Build (or reuse) the bench database of `alias` sized for `runs` rows; returns its name."""
     dbname = bench_database(alias, runs)
-    built = seeding.build_database(alias, dbname)
+    fingerprint = data_fingerprint(alias)
+    with seeding.connect(alias, "postgres") as server:
+        comment = server.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [dbname]
+        ).fetchone()
+    stale = comment is not None and comment[0] != fingerprint
+    if stale:
+        log(f"{dbname} was built from another schema or generator: rebuilt")
+    built = seeding.build_database(alias, dbname, drop=stale)
+    with seeding.connect(alias, "postgres") as server:
+        server.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(dbname), sql.Literal(fingerprint)))
     from backoffice.demo.loader import has_rows
 
     with seeding.connect(alias, dbname) as conn:
@@ -87,6 +98,18 @@ def prepare(alias: str, runs: int, log) -> str:
             conn.execute("ANALYZE")
             log(f"  {counts} in {(datetime.now() - started).total_seconds():.0f} s")
     return dbname
+
+
+def data_fingerprint(alias: str) -> str:
+    """What a bench database was made from: the source's schema file and its demo generator."""
+    import hashlib
+    import inspect
+
+    from backoffice.sources import get_source
+
+    digest = hashlib.sha256(get_source(alias).schema_file.read_bytes())
+    digest.update(inspect.getsource(source_module(alias, "demo_data")).encode())
+    return f"bench data {digest.hexdigest()[:16]}"
 
 
 def prepare_all(runs: int, log) -> dict[str, str]:
