@@ -1,8 +1,10 @@
-"""The benchmark harness: each source's bench module declares pages; the runner times them against stock admin.
+"""The benchmark harness: times a page (benchmarks/catalogue.py lists them) against its baselines.
 
 A page is a URL on the Backoffice admin and, where one exists, the same question asked of a
-stock Django admin over the same models (benchmarks/stock_admin.py). Both run in this process,
-on the same data, in the same run, so the printed ratio is fair.
+stock and a tuned Django admin over the same models (benchmarks/stock_admin.py). All run in this
+process, on the same data, in the same run, so the printed ratio is fair. Beside the pages the
+catalogue generates, each source's bench module (found through its AppConfig) declares the pages
+it alone can name, and the sample identifiers they need.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from django.test.utils import CaptureQueriesContext
 from backoffice.bench_pages import BenchPage, Urls
 from backoffice.source_app import source_module
 
-__all__ = ["BenchPage", "Urls", "pages"]
+__all__ = ["BenchPage", "Urls", "pages", "samples"]
 
 
-TARGETS_MS = {"list": 80.0, "search": 80.0, "detail": 300.0, "poll": 20.0}
+TARGETS_MS = {"list": 80.0, "search": 80.0, "detail": 300.0, "poll": 20.0, "dashboard": 150.0}
 SEARCH_SPEEDUP = 30.0
 FLAT_RATIO = 1.5
 
@@ -31,13 +33,22 @@ def pages(alias: str) -> tuple[BenchPage, ...]:
     return tuple(module.PAGES) if module is not None else ()
 
 
+def samples(alias: str, connect) -> dict:
+    """The identifiers the source's declared pages need (its bench module's samples(conn)), or none."""
+    module = source_module(alias, "bench")
+    if module is None or not hasattr(module, "samples"):
+        return {}
+    with connect(alias) as conn:
+        return module.samples(conn)
+
+
 @dataclass
 class Timing:
     samples_ms: list[float] = field(default_factory=list)
     queries: int = 0
     status: int = 0
     error: str = ""
-    sql: list[str] = field(default_factory=list)
+    sql: list[tuple[str, str]] = field(default_factory=list)  # (alias, SQL) of the captured request
 
     @property
     def p50(self) -> float:
@@ -45,38 +56,69 @@ class Timing:
 
     @property
     def p95(self) -> float:
-        if not self.samples_ms:
-            return float("nan")
-        ordered = sorted(self.samples_ms)
-        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        return percentile(self.samples_ms, 0.95)
 
 
-def measure(client, url: str, requests: int, warmup: int = 2, aliases=("default",)) -> Timing:
-    """Server time of `requests` GETs (in-process: the whole Django request, no network)."""
+def measure(
+    client,
+    url: str,
+    requests: int,
+    warmup: int = 2,
+    aliases=("default",),
+    cold: bool = False,
+    cached: bool = False,
+    htmx: bool = False,
+) -> Timing:
+    """Server time of `requests` GETs (in-process: the whole Django request, no network).
+
+    After the warm-up, one request runs with an empty cache and its queries are captured (so the
+    EXPLAIN and growth checks see every query the page can run, the cached count included); it is
+    not one of the timed samples. `cold` clears the cache before every timed request too; `cached`
+    pages (a poll answered from the cache) are captured warm, as they are served. `htmx` sends
+    HX-Request (a partial answers only htmx's requests).
+    """
+    from django.core.cache import cache
+
+    headers = {"HX-Request": "true"} if htmx else {}
+
     timing = Timing()
     for _ in range(warmup):
-        client.get(url)
+        client.get(url, headers=headers)
     contexts = [CaptureQueriesContext(connections[a]) for a in aliases]
+    if cached:
+        client.get(url, headers=headers)
+    else:
+        cache.clear()
     for ctx in contexts:
         ctx.__enter__()
     try:
-        started = time.perf_counter()
-        response = client.get(url)
-        timing.samples_ms.append((time.perf_counter() - started) * 1000)
+        response = client.get(url, headers=headers)
     finally:
         for ctx in contexts:
             ctx.__exit__(None, None, None)
     timing.status = response.status_code
     timing.queries = sum(len(ctx) for ctx in contexts)
-    timing.sql = [q["sql"] for ctx, alias in zip(contexts, aliases, strict=True) if alias != "default" for q in ctx]
+    timing.sql = [
+        (alias, q["sql"]) for ctx, alias in zip(contexts, aliases, strict=True) if alias != "default" for q in ctx
+    ]
     if response.status_code != 200:
         timing.error = _error_text(response)
         return timing
-    for _ in range(requests - 1):
+    client.get(url, headers=headers)  # the cache warm again, as a steady state
+    for _ in range(requests):
+        if cold:
+            cache.clear()
         started = time.perf_counter()
-        client.get(url)
+        client.get(url, headers=headers)
         timing.samples_ms.append((time.perf_counter() - started) * 1000)
     return timing
+
+
+def percentile(samples: list[float], share: float) -> float:
+    if not samples:
+        return float("nan")
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def _error_text(response) -> str:

@@ -1,10 +1,10 @@
-"""Runs the registered pages on a large dataset, under both index sets, against stock admin."""
+"""Runs the page catalogue on a dataset, under both index sets, against the stock and tuned admins."""
 
 from __future__ import annotations
 
 import json
 import platform
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -15,13 +15,20 @@ from django.db import connections
 from django.test import Client
 from django.test.utils import override_settings
 from django.urls import clear_url_caches
+from psycopg import sql
 
-from backoffice import seeding
+from backoffice import health, seeding
 from backoffice.source_app import source_config, source_module
-from benchmarks.harness import FLAT_RATIO, SEARCH_SPEEDUP, TARGETS_MS, BenchPage, Timing, measure, pages
+from benchmarks import catalogue, growth
+from benchmarks.harness import FLAT_RATIO, SEARCH_SPEEDUP, TARGETS_MS, BenchPage, Timing, measure
 
-RUNS_PER_SCALE = 4000  # the Wrapped generator makes ~4,000 runs at scale 1
+# Rows of each generator's largest table at scale 1: the bench sizes every source by that table
+# (Wrapped: runs; the others: their biggest table, 5,000 rows at scale 1).
+ROWS_PER_SCALE = {"wrapped": 4000}
+DEFAULT_ROWS_PER_SCALE = 5000
+RUNS_PER_SCALE = ROWS_PER_SCALE["wrapped"]
 PAGE_SIZES = (20, 100, 500)
+EXPLAIN_TIMEOUT = "15s"
 
 
 @dataclass
@@ -29,12 +36,19 @@ class PageResult:
     page: BenchPage
     ours: Timing
     stock: Timing | None
+    tuned: Timing | None = None
     queries_by_size: dict[int, int] = field(default_factory=dict)
     seq_scans: list[str] = field(default_factory=list)
+    work: list[growth.QueryWork] = field(default_factory=list)
 
 
 def bench_database(alias: str, runs: int) -> str:
     return f"bench_{alias}_{runs}{settings.TEST_DB_SUFFIX}"
+
+
+def bench_sources() -> tuple[str, ...]:
+    """The configured sources that declare a demo generator."""
+    return tuple(a for a in settings.CONFIGURED_SOURCES if source_module(a, "demo_data") is not None)
 
 
 @contextmanager
@@ -50,33 +64,79 @@ def pointed_at(alias: str, dbname: str):
         connections[alias].settings_dict["NAME"] = original
 
 
+@contextmanager
+def pointed_all(dbnames: dict[str, str]):
+    with ExitStack() as stack:
+        for alias, dbname in dbnames.items():
+            stack.enter_context(pointed_at(alias, dbname))
+        yield
+
+
 def prepare(alias: str, runs: int, log) -> str:
-    """Build (or reuse) the bench database for `runs` runs; returns its name."""
+    """Build (or reuse) the bench database of `alias` sized for `runs` rows; returns its name."""
     dbname = bench_database(alias, runs)
-    built = seeding.build_database(alias, dbname)
+    fingerprint = data_fingerprint(alias)
+    with seeding.connect(alias, "postgres") as server:
+        comment = server.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [dbname]
+        ).fetchone()
+    stale = comment is not None and comment[0] != fingerprint
+    if stale:
+        log(f"{dbname} was built from another schema or generator: rebuilt")
+    built = seeding.build_database(alias, dbname, drop=stale)
+    with seeding.connect(alias, "postgres") as server:
+        server.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(dbname), sql.Literal(fingerprint)))
+    from backoffice.demo.loader import has_rows
+
     with seeding.connect(alias, dbname) as conn:
-        empty = conn.execute("SELECT NOT EXISTS (SELECT 1 FROM app_wrapped_runs)").fetchone()[0]
-        if built or empty:
-            log(f"generating {runs:,} runs into {dbname} (reused on the next run) …")
+        if built or not has_rows(conn):
             generator = source_module(alias, "demo_data")
+            scale = runs / ROWS_PER_SCALE.get(alias, DEFAULT_ROWS_PER_SCALE)
+            log(f"generating {alias} at scale {scale:g} into {dbname} (reused on the next run) …")
             started = datetime.now()
-            counts = generator.generate(conn, scale=runs / RUNS_PER_SCALE, big_payloads=2)
+            counts = generator.generate(conn, scale=scale)
             conn.execute("ANALYZE")
             log(f"  {counts} in {(datetime.now() - started).total_seconds():.0f} s")
     return dbname
 
 
-def set_indexes(alias: str, recommended: bool, log) -> None:
+def data_fingerprint(alias: str) -> str:
+    """What a bench database was made from: the source's schema file and its demo generator."""
+    import hashlib
+    import inspect
+
+    from backoffice.sources import get_source
+
+    digest = hashlib.sha256(get_source(alias).schema_file.read_bytes())
+    digest.update(inspect.getsource(source_module(alias, "demo_data")).encode())
+    return f"bench data {digest.hexdigest()[:16]}"
+
+
+def prepare_all(runs: int, log) -> dict[str, str]:
+    return {alias: prepare(alias, runs, log) for alias in bench_sources()}
+
+
+def recommended_indexes(alias: str) -> list[tuple[str, str, str]]:
+    """(table, columns, name) of each index the source's AppConfig recommends."""
     config = source_config(alias)
+    return [(table, columns, name) for table, columns, name, *_pages in (config.recommended_indexes if config else [])]
+
+
+def create_index_sql(table: str, columns: str, name: str) -> str:
+    """CREATE INDEX IF NOT EXISTS (not CONCURRENTLY: the bench database has no other user)."""
+    return health.suggestion(table, columns, name).replace(" CONCURRENTLY", "", 1)
+
+
+def set_indexes(alias: str, recommended: bool, log) -> None:
     with seeding.connect(alias) as conn:
-        for table, columns, name, *_pages in config.recommended_indexes if config else []:
+        for table, columns, name in recommended_indexes(alias):
             if recommended:
-                conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
+                conn.execute(create_index_sql(table, columns, name))
             else:
                 conn.execute(f"DROP INDEX IF EXISTS {name}")
         # As autovacuum keeps a live table: statistics and a current visibility map.
         conn.execute("VACUUM ANALYZE")
-    log(f"  index set {'(b) service + recommended' if recommended else '(a) service only'}")
+    log(f"  {alias}: index set {'(b) service + recommended' if recommended else '(a) service only'}")
 
 
 def table_sizes(alias: str) -> dict[str, int]:
@@ -88,33 +148,43 @@ def table_sizes(alias: str) -> dict[str, int]:
     return {name: max(0, int(n)) for name, n in rows}
 
 
-def explain_seq_scans(alias: str, sql_list: list[str], big_tables: set[str]) -> list[str]:
-    """Seq Scans that really ran on tables over 100k rows, in the plans of a page's source queries.
+class Explainer:
+    """EXPLAIN (ANALYZE, BUFFERS) of captured queries, on one privileged connection per source."""
 
-    EXPLAIN ANALYZE (the page's queries are read-only SELECTs): a branch the executor never
-    entered, such as the exact count behind a planner estimate, is not a finding.
-    """
+    def __init__(self):
+        self.conns = {}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for conn in self.conns.values():
+            conn.close()
+
+    def work(self, alias: str, sql: str) -> growth.QueryWork | None:
+        if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            return None  # BEGIN, SET LOCAL, SAVEPOINT ... around a budgeted count
+        conn = self.conns.get(alias)
+        if conn is None:
+            conn = self.conns[alias] = seeding.connect(alias)
+            conn.execute(f"SET statement_timeout = '{EXPLAIN_TIMEOUT}'")
+        try:
+            plan = conn.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}").fetchone()[0]
+        except Exception as exc:  # a query that cannot be re-planned verbatim
+            return growth.QueryWork(alias, sql, error=str(exc).splitlines()[0])
+        return growth.analyse(alias, sql, plan[0])
+
+
+def seq_scans(work: list[growth.QueryWork], big_tables: dict[str, set[str]]) -> list[str]:
+    """Seq Scans that really ran on tables over 100k rows (a branch never entered is no finding)."""
     found = []
-    with seeding.connect(alias) as conn:
-        for sql in sql_list:
-            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
-                continue  # BEGIN, SET LOCAL, SAVEPOINT ... around a budgeted count
-            try:
-                plan = conn.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}").fetchone()[0]
-            except Exception as exc:  # a query that cannot be re-planned verbatim
-                found.append(f"(could not EXPLAIN: {str(exc).splitlines()[0]})")
-                continue
-            for node in _nodes(plan[0]["Plan"]):
-                ran = node.get("Actual Loops", 1) > 0
-                if ran and node.get("Node Type") == "Seq Scan" and node.get("Relation Name") in big_tables:
-                    found.append(f"Seq Scan on {node['Relation Name']} in: {' '.join(sql.split())[:200]}")
+    for query in work:
+        if query.error:
+            found.append(f"(could not EXPLAIN: {query.error})")
+        for node in query.nodes:
+            if node.node_type == "Seq Scan" and node.relation in big_tables.get(query.alias, set()):
+                found.append(f"Seq Scan on {node.relation} in: {' '.join(query.sql.split())[:200]}")
     return found
-
-
-def _nodes(node):
-    yield node
-    for child in node.get("Plans", []):
-        yield from _nodes(child)
 
 
 def bench_user():
@@ -123,51 +193,98 @@ def bench_user():
     return create_staff_user("bench-admin", "admin", "bench-admin-password-1")
 
 
-def run_pages(alias: str, requests: int, log, with_stock: bool = True) -> list[PageResult]:
-    sample_module = source_module(alias, "bench")
-    with seeding.connect(alias) as conn:
-        samples = sample_module.samples(conn)
+def gather_samples(user) -> tuple[list[BenchPage], dict]:
+    samples = catalogue.declared_samples(seeding.connect)
     samples["poll_since"] = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
-    sizes = table_sizes(alias)
-    big_tables = {t for t, n in sizes.items() if n > 100_000}
+    pages = catalogue.build(user, samples)
+    return pages, samples
+
+
+def run_pages(
+    requests: int,
+    log,
+    with_stock: bool = True,
+    with_tuned: bool = True,
+    sources: tuple[str, ...] | None = None,
+    only: str | None = None,
+    warmup: int = 2,
+    page_sizes: tuple[int, ...] = PAGE_SIZES,
+) -> list[PageResult]:
+    """Time every catalogue page (of `sources`, when given; whose name `only` matches, a regex, when given)."""
+    import re
+
+    aliases = ("default", *settings.CONFIGURED_SOURCES)
+    big_tables = {alias: {t for t, n in table_sizes(alias).items() if n > 100_000} for alias in bench_sources()}
+    user = bench_user()
     client = Client()
-    client.force_login(bench_user())
+    client.force_login(user)
+    # A baseline that cannot answer (our filter over a plain queryset) is "n/a", not a crash.
+    baseline_client = Client(raise_request_exception=False)
+    baseline_client.force_login(user)
     results = []
-    with override_settings(ROOT_URLCONF="benchmarks.urls"):
+    with override_settings(ROOT_URLCONF="benchmarks.urls"), Explainer() as explainer, catalogue.staged(user):
         clear_url_caches()
-        for page in pages(alias):
-            ours = measure(client, page.url(samples), requests, aliases=("default", alias))
-            stock = None
+        pages, samples = gather_samples(user)
+        for page in pages:
+            if sources is not None and page.source not in sources:
+                continue
+            if only and not re.search(only, page.name):
+                continue
+            ours = measure(
+                client,
+                page.url(samples),
+                requests,
+                warmup=warmup,
+                aliases=aliases,
+                cold=page.cold,
+                cached=page.cached,
+                htmx=page.htmx,
+            )
+            baseline_requests = max(min(3, requests), requests // 3)
+            stock = tuned = None
             if with_stock and page.baseline:
                 stock = measure(
-                    client, page.baseline(samples), max(3, requests // 3), warmup=1, aliases=("default", alias)
+                    baseline_client, page.baseline(samples), baseline_requests, warmup=min(1, warmup), aliases=aliases
                 )
-            result = PageResult(page, ours, stock)
-            if page.model_admin:
-                result.queries_by_size = _queries_by_page_size(client, page, samples, alias)
-            result.seq_scans = explain_seq_scans(alias, ours.sql, big_tables)
+            tuned_url = page.tuned_url(samples)
+            if with_tuned and tuned_url:
+                # the tuned admin is timed as often as ours: the ratio to it is the one that is close
+                tuned = measure(baseline_client, tuned_url, requests, warmup=min(1, warmup), aliases=aliases)
+            result = PageResult(page, ours, stock, tuned)
+            if page.model_admin and page_sizes:
+                result.queries_by_size = _queries_by_page_size(client, page, samples, aliases, page_sizes)
+            result.work = [w for alias, sql in ours.sql if (w := explainer.work(alias, sql)) is not None]
+            result.seq_scans = seq_scans(result.work, big_tables)
             results.append(result)
             log(
-                f"    {page.name:<34} p50 {ours.p50:7.1f} ms  p95 {ours.p95:7.1f} ms  q={ours.queries}"
-                + (f"  stock p95 {stock.p95:8.1f} ms" if stock and stock.samples_ms else "")
+                f"    {page.name[:60]:<60} p50 {ours.p50:7.1f} p95 {ours.p95:7.1f} ms q={ours.queries}"
+                + (f"  tuned p95 {tuned.p95:7.1f}" if tuned and tuned.samples_ms else "")
+                + (f"  stock p95 {stock.p95:7.1f}" if stock and stock.samples_ms else "")
                 + (f"  [{ours.error}]" if ours.error else "")
             )
     clear_url_caches()
     return results
 
 
-def _queries_by_page_size(client, page, samples, alias) -> dict[int, int]:
+def _queries_by_page_size(client, page, samples, aliases, page_sizes) -> dict[int, int]:
     model_admin = admin.site._registry[apps.get_model(page.model_admin)]
     original = model_admin.list_per_page
     counts = {}
     try:
-        for size in PAGE_SIZES:
+        for size in page_sizes:
             model_admin.list_per_page = size
             client.get(page.url(samples))  # steady state: cached counts and reports are warm
-            counts[size] = measure(client, page.url(samples), 1, warmup=0, aliases=("default", alias)).queries
+            counts[size] = measure(client, page.url(samples), 0, warmup=0, aliases=aliases).queries
     finally:
         model_admin.list_per_page = original
     return counts
+
+
+def ratio(ours: Timing, other: Timing | None, attr: str) -> float | None:
+    """ours ÷ other at p50 or p95 (≤ 1.0: ours is faster); None without a comparable baseline."""
+    if other is None or other.error or not other.samples_ms or not ours.samples_ms:
+        return None
+    return getattr(ours, attr) / max(getattr(other, attr), 0.01)
 
 
 def verdicts(result: PageResult, small: PageResult | None) -> list[str]:
@@ -178,7 +295,7 @@ def verdicts(result: PageResult, small: PageResult | None) -> list[str]:
         misses.append(result.ours.error)
     elif result.ours.p95 > target:
         misses.append(f"p95 {result.ours.p95:.0f} ms > {target:.0f} ms")
-    if result.page.kind == "search" and result.stock and result.stock.samples_ms:
+    if result.page.group == "declared" and result.page.kind == "search" and result.stock and result.stock.samples_ms:
         speedup = result.stock.p95 / result.ours.p95
         if speedup < SEARCH_SPEEDUP:
             misses.append(f"only {speedup:.0f}x faster than stock (target {SEARCH_SPEEDUP:.0f}x)")
@@ -208,10 +325,12 @@ def to_json(results: list[PageResult]) -> str:
         [
             {
                 "page": r.page.name,
+                "group": r.page.group,
                 "p50": r.ours.p50,
                 "p95": r.ours.p95,
                 "queries": r.ours.queries,
                 "stock_p95": r.stock.p95 if r.stock else None,
+                "tuned_p95": r.tuned.p95 if r.tuned else None,
             }
             for r in results
         ],

@@ -1,5 +1,11 @@
 """The Posters console's pages in the benchmark (discovered by benchmarks/harness.py through
-PostersConfig.bench); their stock baselines are in benchmarks/stock_admin.py."""
+PostersConfig.bench).
+
+The catalogue (benchmarks/catalogue.py) already covers every list, filter choice, identifier
+search, detail and history page of the registry, with the stock and tuned baselines it generates
+(benchmarks/stock_admin.py); these are the pages only the data can name: the largest batch's
+detail and two filters combined over the last week.
+"""
 
 from urllib.parse import urlencode
 
@@ -7,8 +13,7 @@ from backoffice.bench_pages import BenchPage
 
 JOBS = "/admin/posters/batchjob/"
 STOCK_JOBS = "/stock-admin/posters/batchjob/"
-POSTERS = "/admin/posters/generatedposter/"
-STOCK_POSTERS = "/stock-admin/posters/generatedposter/"
+TUNED_JOBS = "/tuned-admin/posters/batchjob/"
 
 
 def q(base: str, **params) -> str:
@@ -16,28 +21,13 @@ def q(base: str, **params) -> str:
 
 
 PAGES = (
-    BenchPage("batch jobs list", "posters", lambda s: JOBS, lambda s: STOCK_JOBS, model_admin="posters.BatchJob"),
-    BenchPage(
-        "batch jobs: status=failed",
-        "posters",
-        lambda s: q(JOBS, status__exact="failed"),
-        lambda s: q(STOCK_JOBS, status__exact="failed"),
-        needs=("bo_batch_jobs_status_created_at",),
-        model_admin="posters.BatchJob",
-    ),
     BenchPage(
         "batch jobs: model=pro, last 7 days",
         "posters",
         lambda s: q(JOBS, model="pro", created_at_from=s["week_ago"]),
         lambda s: q(STOCK_JOBS, model="pro", created_at__gte=s["week_ago"] + " 00:00:00+00:00"),
+        tuned=lambda s: q(TUNED_JOBS, model="pro", created_at_from=s["week_ago"]),
         model_admin="posters.BatchJob",
-    ),
-    BenchPage(
-        "batch jobs search: job_id",
-        "posters",
-        lambda s: q(JOBS, q=s["job_id"]),
-        lambda s: q(STOCK_JOBS, q=s["job_id"]),
-        kind="search",
     ),
     BenchPage(
         "batch detail (largest job)",
@@ -46,43 +36,13 @@ PAGES = (
         lambda s: f"{STOCK_JOBS}{s['big_job']}/change/",
         kind="detail",
     ),
-    BenchPage(
-        "posters list",
-        "posters",
-        lambda s: POSTERS,
-        lambda s: STOCK_POSTERS,
-        needs=("bo_generated_posters_created_at_id",),
-        model_admin="posters.GeneratedPoster",
-    ),
-    BenchPage(
-        "posters: metadata.user_id missing",
-        "posters",
-        lambda s: q(POSTERS, has_user_id="no"),
-        needs=("bo_generated_posters_created_at_id",),
-        model_admin="posters.GeneratedPoster",
-    ),
-    BenchPage(
-        "posters search: username",
-        "posters",
-        lambda s: q(POSTERS, q=s["username"]),
-        lambda s: q(STOCK_POSTERS, q=s["username"]),
-        kind="search",
-    ),
 )
 
 
 def samples(conn) -> dict:
-    """A batch with the most posters, one poster's username, and a date a week back."""
+    """The batch with the most posters, and a date a week back."""
     job_pk, job_id = conn.execute(
         "SELECT b.id, b.job_id FROM batch_jobs b ORDER BY b.total_items DESC NULLS LAST, b.created_at DESC LIMIT 1"
     ).fetchone()
-    username = conn.execute(
-        "SELECT username FROM generated_posters WHERE job_id = %s AND username IS NOT NULL LIMIT 1", [job_id]
-    ).fetchone()
     week_ago = conn.execute("SELECT (now() - interval '7 days')::date").fetchone()[0]
-    return {
-        "big_job": str(job_pk),
-        "job_id": job_id,
-        "username": username[0] if username else "",
-        "week_ago": week_ago.isoformat(),
-    }
+    return {"big_job": str(job_pk), "job_id": job_id, "week_ago": week_ago.isoformat()}
