@@ -178,6 +178,26 @@ def digest_sql(table: str = "app_wrapped_runs", kind: str = JSON) -> str:
     )
 
 
+def job_error_sql(keys, kind: str = JSON) -> str:
+    """The first of these top-level keys of `"app_jobs".payload` that holds something (Python's truth:
+    not null, "", false, 0, [] or {}), as text cut at 2,000 characters: queries.job_error, in SQL."""
+    _keys(keys)
+
+    def read(payload: str, key: str) -> str:
+        value, text = f"({payload} -> '{key}')", f"({payload} ->> '{key}')"
+        held = (
+            f"CASE {kind}_typeof({value}) WHEN 'string' THEN {text} <> '' WHEN 'boolean' THEN {text} = 'true'"
+            f" WHEN 'number' THEN {text}::numeric <> 0 WHEN 'array' THEN {kind}_array_length({value}) > 0"
+            f" WHEN 'object' THEN EXISTS (SELECT FROM {kind}_object_keys({value})) ELSE false END"
+        )
+        return f"(CASE WHEN {held} THEN left({text}, 2000) END)"
+
+    def render(payload: str) -> str:
+        return f"COALESCE({', '.join(read(payload, key) for key in keys)})"
+
+    return nul_safe(render, column("app_jobs", "payload"), kind)
+
+
 def job_key_sql(*keys: str, kind: str = JSON) -> str:
     """The first present of these top-level keys of `"app_jobs".payload`, as text, whatever it holds."""
     for key in keys:
@@ -189,3 +209,122 @@ def job_key_sql(*keys: str, kind: str = JSON) -> str:
         return f"COALESCE({reads})"
 
     return nul_safe(render, column("app_jobs", "payload"), kind)
+
+
+# -- run detail: what the page shows of a payload, without loading it -----------------------------
+# The detail reads a handful of keys; the database picks them out (one parse) and cuts each value
+# down, so the row that reaches Python is a few kilobytes whatever the payload's size: a "skeleton"
+# with the same shape where it matters (types, missing vs null) and values cut where they are big.
+CLIP_BYTES = 4096  # a value up to this size comes whole; a bigger one is cut (clip_sql)
+CLIP_CHARS = 1000  # a cut string keeps this many characters
+DETAIL_DATA_JOB_KEYS = ("id", "status")
+DETAIL_PROGRESS_KEYS = (
+    "scrape_error",
+    "scrape_error_detail",
+    "scrape_truncated",
+    "scrape_stop_reason",
+    "coverage",
+    "videos_fetched_total",
+    "completed_data_jobs",
+    "cursor_ms",
+)
+DETAIL_COVERAGE_KEYS = ("extrapolated", "extrapolation_factor", "coverage_months")
+DETAIL_WARNINGS_KEPT = 50  # run_warnings shows the first 50
+DETAIL_ITEMS_KEPT = 21  # the analysis summary shows 20 items of a list, and "…" past them
+DETAIL_ENTRIES_KEPT = 10  # ... and 10 entries of an object
+
+
+def _keys(keys) -> str:
+    for key in keys:
+        if not key.replace("_", "").isalnum():
+            raise ValueError(f"not a plain key: {key!r}")  # keys are written into the SQL
+    return ", ".join(f"'{key}'" for key in keys)
+
+
+def _leaf_sql(value: str, kind: str) -> str:
+    """A value whole when small; a big string cut; any other big value replaced by a short string."""
+    return (
+        f"(CASE WHEN octet_length({value}::text) <= {CLIP_BYTES} THEN {value}"
+        f" WHEN {kind}_typeof({value}) = 'string' THEN to_{kind}(left({value} #>> '{{}}', {CLIP_CHARS}) || '…')"
+        f" ELSE to_{kind}('(' || {kind}_typeof({value}) || ', ' || octet_length({value}::text) || ' bytes, cut)') END)"
+    )
+
+
+def clip_sql(value: str, kind: str, items: int = DETAIL_ITEMS_KEPT, entries: int = DETAIL_ENTRIES_KEPT) -> str:
+    """`value` whole when small; else a big array keeps its first `items` items, a big object its first
+    `entries` entries (and internal_name), each a leaf: the type survives, the size is bounded."""
+    first_items = (
+        f"(SELECT {kind}_agg({_leaf_sql('i.e', kind)} ORDER BY i.n) FROM {kind}_array_elements({value})"
+        f" WITH ORDINALITY AS i(e, n) WHERE i.n <= {items})"
+    )
+    first_entries = (
+        f"(SELECT {kind}_object_agg(o.key, {_leaf_sql('o.value', kind)}) FROM {kind}_each({value})"
+        f" WITH ORDINALITY AS o(key, value, n) WHERE o.n <= {entries} OR o.key = 'internal_name')"
+    )
+    return (
+        f"(CASE WHEN octet_length({value}::text) <= {CLIP_BYTES} THEN {value}"
+        f" WHEN {kind}_typeof({value}) = 'array' THEN {first_items}"
+        f" WHEN {kind}_typeof({value}) = 'object' THEN {first_entries}"
+        f" ELSE {_leaf_sql(value, kind)} END)"
+    )
+
+
+def _picked_sql(value: str, keys, kind: str, pick_value) -> str:
+    """An object with only `keys` of the object `value` (each through pick_value); else clipped."""
+    picked = (
+        f"(SELECT {kind}_object_agg(p.key, {pick_value('p.value')}) FROM {kind}_each({value}) AS p(key, value)"
+        f" WHERE p.key IN ({_keys(keys)}))"
+    )
+    return (
+        f"(CASE WHEN {kind}_typeof({value}) = 'object' THEN COALESCE({picked}, '{{}}'::{kind})"
+        f" ELSE {clip_sql(value, kind)} END)"
+    )
+
+
+def detail_sql(table: str = "app_wrapped_runs", analysis_keys=(), kind: str = JSON) -> str:
+    """{size, skeleton}: the payload's size in bytes (as text) and the bounded skeleton the detail reads.
+
+    The skeleton keeps, of an object payload, data_jobs (its stage entries' id and status),
+    _watch_history_progress (the keys the warnings read), _analysis_warnings (its first items) and
+    the analysis keys, each clipped (clip_sql); a payload that is not an object becomes an empty
+    value of its type. Duplicate keys stay duplicate, so the decoder keeps the last, as it would.
+    """
+    stage_keys = [key for _, key in STAGE_RULE]
+
+    def data_jobs(value: str) -> str:
+        return _picked_sql(value, stage_keys, kind, lambda v: _picked_sql(v, DETAIL_DATA_JOB_KEYS, kind, _clip(kind)))
+
+    def progress(value: str) -> str:
+        def pick(v: str) -> str:
+            coverage = _picked_sql(v, DETAIL_COVERAGE_KEYS, kind, _clip(kind))
+            return f"(CASE WHEN p.key = 'coverage' THEN {coverage} ELSE {clip_sql(v, kind)} END)"
+
+        return _picked_sql(value, DETAIL_PROGRESS_KEYS, kind, pick)
+
+    def top(value: str) -> str:
+        return (
+            "(CASE t.key"
+            f" WHEN 'data_jobs' THEN {data_jobs(value)}"
+            f" WHEN '_watch_history_progress' THEN {progress(value)}"
+            f" WHEN '_analysis_warnings' THEN {clip_sql(value, kind, items=DETAIL_WARNINGS_KEPT)}"
+            f" ELSE {clip_sql(value, kind)} END)"
+        )
+
+    wanted = ("data_jobs", "_watch_history_progress", "_analysis_warnings", *analysis_keys)
+
+    def render(payload: str) -> str:
+        skeleton = (
+            f"(CASE {kind}_typeof({payload})"
+            f" WHEN 'object' THEN COALESCE((SELECT {kind}_object_agg(t.key, {top('t.value')})"
+            f" FROM {kind}_each({payload}) AS t(key, value) WHERE t.key IN ({_keys(wanted)})), '{{}}'::{kind})"
+            f" WHEN 'array' THEN '[]'::{kind} WHEN 'string' THEN to_{kind}(''::text)"
+            f" ELSE {payload} END)"
+        )
+        return skeleton
+
+    raw = column(table, "payload")
+    return f"json_build_object('size', octet_length({raw}::text), 'skeleton', {nul_safe(render, raw, kind)})"
+
+
+def _clip(kind: str):
+    return lambda value: clip_sql(value, kind)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import connections
 from django.db.models import BooleanField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
@@ -147,30 +148,78 @@ def _as_text(value) -> str | None:
     return str(value)
 
 
+def detail_expression() -> RawSQL:
+    """{size, skeleton}: what the run detail reads of the payload, picked out and cut by the database."""
+    keys = [key for key, _ in ANALYSIS_FIELDS]
+    sql = expressions.detail_sql(analysis_keys=keys, kind=expressions.json_kind())
+    return RawSQL(sql, [], output_field=SourceJSONField())
+
+
+def for_detail(runs: QuerySet[WrappedRun]) -> QuerySet[WrappedRun]:
+    """The run detail's row: every column but the payload, with its digest and detail skeleton."""
+    return runs.defer("payload").annotate(digest=digest_expression(), detail=detail_expression())
+
+
+def _detail(run) -> dict:
+    detail = getattr(run, "detail", None)
+    if not isinstance(detail, dict):
+        detail = for_detail(WrappedRun.objects.only("id")).values_list("detail", flat=True).get(pk=run.pk)
+        run.detail = detail
+    return detail
+
+
+def detail_payload(run):
+    """What the detail reads of the payload: the loaded payload when it is (a test, the compare page),
+    else the bounded skeleton of expressions.detail_sql, which reads the same for every key used here."""
+    if "payload" in run.__dict__:
+        return run.payload
+    return _detail(run).get("skeleton")
+
+
+def payload_size(run) -> int:
+    """The stored payload's size in bytes, as text (what the download sends to a role that sees all)."""
+    return int(_detail(run).get("size") or 0)
+
+
 def stage_jobs(run: WrappedRun) -> list[StageJob]:
     """The app_jobs rows behind each stage: watch_history by FK, the others by ids in payload (1 query)."""
-    data_jobs = _as_dict(_as_dict(run.payload).get("data_jobs"))
     stages = []
-    for stage, key in STAGE_JOB_KEYS.items():
-        entry = _as_dict(data_jobs.get(key))
-        job_id = _as_text(entry.get("id"))
+    for stage, (job_id, status) in stage_entries(detail_payload(run)).items():
         if stage == WATCH_HISTORY and run.watch_history_job_id:
             job_id = run.watch_history_job_id
-        stages.append(StageJob(stage, STAGE_LABELS[stage], job_id, _as_text(entry.get("status"))))
+        stages.append(StageJob(stage, STAGE_LABELS[stage], job_id, status))
     ids = [s.job_id for s in stages if s.job_id]
-    jobs = {job.id: job for job in AppJob.objects.defer("payload").filter(id__in=ids)} if ids else {}
+    kind = expressions.json_kind("app_jobs")
+    error = RawSQL(expressions.job_error_sql(JOB_ERROR_KEYS, kind=kind), [])
+    jobs = {job.id: job for job in AppJob.objects.defer("payload").annotate(error=error).filter(id__in=ids)}
     for s in stages:
         s.job = jobs.get(s.job_id)
     return stages
 
 
+def stage_entries(payload) -> dict[str, tuple[str | None, str | None]]:
+    """{stage: (job id, status)} as payload.data_jobs states them (None where missing or odd)."""
+    data_jobs = _as_dict(_as_dict(payload).get("data_jobs"))
+    entries = {}
+    for stage, key in STAGE_JOB_KEYS.items():
+        entry = _as_dict(data_jobs.get(key))
+        entries[stage] = (_as_text(entry.get("id")), _as_text(entry.get("status")))
+    return entries
+
+
+JOB_ERROR_KEYS = ("last_error", "error", "error_message")
+
+
 def job_error(job: AppJob) -> str | None:
-    """Workers leave the error inside the job payload (there is no error column)."""
+    """Workers leave the error inside the job payload (there is no error column): read by the
+    database when the job came with its `error` annotation (stage_jobs), else from the payload."""
+    if "error" in job.__dict__:
+        return job.__dict__["error"]
     payload = job.__dict__.get("payload")
     if payload is None:
         payload = AppJob.objects.filter(pk=job.pk).values_list("payload", flat=True).first()
     payload = _as_dict(payload)
-    for key in ("last_error", "error", "error_message"):
+    for key in JOB_ERROR_KEYS:
         if payload.get(key):
             return str(payload[key])[:2000]
     return None
@@ -220,7 +269,11 @@ def _readable(value) -> str:
 
 def run_warnings(run: WrappedRun) -> list[str]:
     """Everything a support engineer should notice about a run, in plain words."""
-    payload = run.payload
+    return payload_warnings(detail_payload(run))
+
+
+def payload_warnings(payload) -> list[str]:
+    """run_warnings of a payload (whole, or the skeleton of expressions.detail_sql: the same notes)."""
     if not isinstance(payload, dict):
         return [f"The payload is a {type(payload).__name__}, not an object: nothing in it can be read."]
     notes = []
@@ -489,9 +542,51 @@ def run_stage_label(run_id: str) -> str:
 
 
 def run_payload(run_id: str):
-    """(found, payload): the payload alone, for the download."""
+    """(found, payload): the payload alone, decoded (the masked download, bounded by its caller)."""
     rows = list(WrappedRun.objects.filter(pk=run_id).values_list("payload", flat=True)[:1])
     return (True, rows[0]) if rows else (False, None)
+
+
+PAYLOAD_SIZE_SQL = "SELECT octet_length(COALESCE(payload::text, 'null')) FROM \"app_wrapped_runs\" WHERE id = %s"
+# One statement (one snapshot: a run the service rewrites meanwhile still downloads whole), read
+# through a server-side cursor a row at a time. The text is converted to bytes once (OFFSET 0 keeps
+# the subquery apart), so each chunk is a slice at a byte offset, not a re-read of the document.
+PAYLOAD_CHUNKS_SQL = """
+SELECT substring(s.b FROM i FOR %s)
+  FROM (SELECT convert_to(COALESCE(payload::text, 'null'), 'UTF8') AS b FROM "app_wrapped_runs"
+         WHERE id = %s OFFSET 0) s,
+       generate_series(1, length(s.b), %s) AS i
+ ORDER BY i
+"""
+PAYLOAD_HEAD_SQL = 'SELECT left(payload::text, %s) FROM "app_wrapped_runs" WHERE id = %s'
+
+
+def payload_text_size(run_id: str) -> int | None:
+    """The stored payload's size in bytes as text, or None when there is no such run."""
+    with connections["wrapped"].cursor() as cursor:
+        cursor.execute(PAYLOAD_SIZE_SQL, [run_id])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def payload_text_chunks(run_id: str, chunk: int):
+    """The stored payload's text as UTF-8, `chunk` bytes at a time, from a server-side cursor: the
+    process holds one chunk, never the document (a character may straddle two chunks)."""
+    cursor = connections["wrapped"].chunked_cursor()
+    try:
+        cursor.execute(PAYLOAD_CHUNKS_SQL, [chunk, run_id, chunk])
+        while rows := cursor.fetchmany(1):
+            yield bytes(rows[0][0])
+    finally:
+        cursor.close()
+
+
+def payload_head(run_id: str, characters: int) -> str:
+    """The first `characters` characters of the stored payload's text (a preview)."""
+    with connections["wrapped"].cursor() as cursor:
+        cursor.execute(PAYLOAD_HEAD_SQL, [characters, run_id])
+        row = cursor.fetchone()
+    return (row[0] or "") if row else ""
 
 
 def runs_to_compare(a: str, b: str) -> dict[str, WrappedRun]:
