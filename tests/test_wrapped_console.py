@@ -113,7 +113,8 @@ def test_run_detail_shows_stage_jobs_analysis_and_warnings(client_for):
     assert "Watch history truncated" in page
     email_job = AppJob.objects.get(task_name="email_send", idempotency_key=f"email_send:{run.id}")
     assert email_job.id in page and "SMTP 550 5.1.1 mailbox unavailable" in page
-    assert 'id="run-payload"' in page
+    assert 'id="run-payload"' not in page  # the viewer fetches the payload from its download
+    assert f'data-json-url="{RUNS_URL}{run.id}/payload.json"' in page
 
 
 def test_a_five_megabyte_payload_renders_on_the_detail_and_is_not_parsed_on_the_list(client_for):

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils import timezone
@@ -164,6 +165,15 @@ class WrappedRunAdmin(RunActionsMixin, WrappedAdmin):
     def warnings(self, run):
         count = queries.digest(run).get("warnings") or 0
         return format_html('<span class="badge badge-warn">{}</span>', count) if count else "0"
+
+    def get_object(self, request, object_id, from_field=None):
+        """The run without its payload (megabytes): the detail reads it through queries.for_detail."""
+        queryset = queries.for_detail(self.get_queryset(request))
+        field = queryset.model._meta.pk if from_field is None else queryset.model._meta.get_field(from_field)
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})
+        except (queryset.model.DoesNotExist, ValidationError, ValueError):
+            return None
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:

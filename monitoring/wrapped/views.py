@@ -7,16 +7,15 @@ from datetime import UTC, timedelta
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 
 from backoffice import jsondiff, pii
-from backoffice.display import json_block, status_tones
+from backoffice.display import status_tones
 from backoffice.search import TEXT
 from monitoring.wrapped import queries
 from monitoring.wrapped.models import WrappedRun
@@ -50,14 +49,38 @@ def find_person_view(request):
 
 
 # -- payload download ----------------------------------------------------------------------------
+# A role that sees personal data gets the stored text as PostgreSQL holds it, streamed in chunks: the
+# worker holds one chunk, never the document. A role whose values are masked gets the document
+# decoded, masked and encoded as before (an email may straddle a chunk, and an escaped "\u0040"
+# only reads as an "@" once decoded), so that variant is refused above MAX_MASKED_PAYLOAD_BYTES.
+PAYLOAD_CHUNK_BYTES = 256 * 1024
+MAX_MASKED_PAYLOAD_BYTES = 12 * 1024 * 1024
+
+
 def payload_view(request, model_admin, object_id):
     _require_view(request, model_admin)
+    size_bytes = queries.payload_text_size(object_id)
+    if size_bytes is None:
+        raise Http404("No such run")
+    filename = f'attachment; filename="run-{object_id}-payload.json"'
+    if not pii.masker(request).masks:
+        chunks = queries.payload_text_chunks(object_id, PAYLOAD_CHUNK_BYTES)
+        response = StreamingHttpResponse(chunks, content_type="application/json")
+        response["Content-Disposition"] = filename
+        return response
+    if size_bytes > MAX_MASKED_PAYLOAD_BYTES:
+        return HttpResponse(
+            f"This payload is {filesizeformat(size_bytes)}: too large to mask for your role "
+            f"(the limit is {filesizeformat(MAX_MASKED_PAYLOAD_BYTES)}). Ask someone who may see personal data.",
+            status=413,
+            content_type="text/plain",
+        )
     found, payload = queries.run_payload(object_id)
     if not found:
         raise Http404("No such run")
     text = pii.masker(request).json_text(json.dumps(payload, indent=1, default=str))
     response = HttpResponse(text, content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="run-{object_id}-payload.json"'
+    response["Content-Disposition"] = filename
     return response
 
 
@@ -117,36 +140,34 @@ def live_view(request, model_admin):
 
 
 # -- run detail ------------------------------------------------------------------------------------
-_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+PREVIEW_CHARS = 20_000
 
 
-def json_script_from_text(text: str, element_id: str):
-    """json_script for text that is already JSON (a 5 MB payload is dumped once, not twice)."""
-    return format_html(
-        '<script id="{}" type="application/json">{}</script>',
-        element_id,
-        mark_safe(text.translate(_JSON_SCRIPT_ESCAPES)),
-    )
+def payload_preview(run_id: str, mask) -> str:
+    """The first PREVIEW_CHARS characters of the stored text, for a payload too big to browse. For a
+    masked role the cut goes back to the last comma or quote, so no email is cut short of masking."""
+    text = queries.payload_head(run_id, PREVIEW_CHARS)
+    if mask.masks:
+        text = mask.json_text(text[: max(text.rfind(","), text.rfind('"')) + 1])
+    return text
 
 
 def run_detail_context(request, run: WrappedRun, model_admin) -> dict:
+    """Everything the detail shows of the payload comes from the database (queries.for_detail): the
+    payload itself is never loaded here; the viewer fetches it from the download (payload_view)."""
     mask = pii.masker(request)
-    payload = mask.json(run.payload)
-    payload_json = json.dumps(payload, default=str)
-    too_big = len(payload_json) > MAX_INLINE_PAYLOAD_BYTES
+    size = queries.payload_size(run)
+    too_big = size > MAX_INLINE_PAYLOAD_BYTES
     context = {
         "run": run,
-        "stage_label": queries.run_stage_label(run.pk),
+        "stage_label": queries.stage_label(run),
         "stage_jobs": queries.stage_jobs(run),
-        "attempts": queries.attempt_history(run),
-        "other_runs": [(other, queries.stage_label(other)) for other in queries.other_runs(run)],
         "compare_url": reverse("admin:wrapped_wrappedrun_compare"),
-        "run_warnings": queries.run_warnings(run),
-        "analysis": queries.analysis_summary(payload),
-        "payload_size": len(payload_json),
+        "run_warnings": [mask.text(note) for note in queries.run_warnings(run)],
+        "analysis": queries.analysis_summary(mask.json(queries.detail_payload(run))),
+        "payload_size": size,
         "payload_too_big": too_big,
-        "payload_script": None if too_big else json_script_from_text(payload_json, "run-payload"),
-        "payload_preview": json_block(payload, max_chars=20_000) if too_big else None,
+        "payload_preview": payload_preview(run.pk, mask) if too_big else None,
         "payload_url": reverse("admin:wrapped_wrappedrun_payload", args=[run.pk]),
     }
     buttons = getattr(model_admin, "run_action_buttons", None)

@@ -104,17 +104,44 @@
   }
 
   var expandDepth = 1;
-  function render(container) {
-    var source = document.getElementById(container.dataset.jsonSource);
-    if (!source) return;
-    var data;
-    try { data = JSON.parse(source.textContent); } catch (e) { container.textContent = "This payload is not valid JSON."; return; }
+  function show(container, data) {
     expandDepth = parseInt(container.dataset.expandDepth || "1", 10);
     container.textContent = "";
     if (data === null || typeof data !== "object") { container.appendChild(scalar(data)); return; }
     container.appendChild(children(data, "", 0));
   }
 
-  function init() { document.querySelectorAll(".json-viewer[data-json-source]").forEach(render); }
+  function render(container) {
+    var source = document.getElementById(container.dataset.jsonSource);
+    if (!source) return;
+    var data;
+    try { data = JSON.parse(source.textContent); } catch (e) { container.textContent = "This payload is not valid JSON."; return; }
+    show(container, data);
+  }
+
+  // The document is fetched from its URL (a download the server streams) and parsed by the browser:
+  // the page itself never carries it. A refusal (too large to mask, gone) is shown as its text.
+  function load(container) {
+    fetch(container.dataset.jsonUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) {
+        if (!response.ok) {
+          return response.text().then(function (text) {
+            throw new Error(text && text.length < 500 ? text : "The payload could not be loaded (HTTP " + response.status + ").");
+          });
+        }
+        return response.text();
+      })
+      .then(function (text) {
+        var data;
+        try { data = JSON.parse(text); } catch (e) { container.textContent = "This payload is not valid JSON."; return; }
+        show(container, data);
+      })
+      .catch(function (error) { container.textContent = error.message || "The payload could not be loaded."; });
+  }
+
+  function init() {
+    document.querySelectorAll(".json-viewer[data-json-source]").forEach(render);
+    document.querySelectorAll(".json-viewer[data-json-url]").forEach(load);
+  }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
 })();
