@@ -44,15 +44,18 @@ def test_operator_finds_a_person_retries_a_stage_and_the_audit_shows_it(open_as,
     expect(page.locator(".person-section", has_text="Users (1)")).to_contain_text(user.app_user_id)
     expect(page.locator(".person-section", has_text="User emails (1)")).to_contain_text("mara.quinn@example.com")
 
-    # Open their run.
-    runs.get_by_role("link", name=run.id).click()
+    # Open their run: the page carries no payload; the viewer fetches it from the download.
+    with page.expect_response(re.compile(rf"{RUNS}{run.id}/payload\.json$")) as fetched:
+        runs.get_by_role("link", name=run.id).click()
+    assert fetched.value.status == 200
     expect(page).to_have_url(re.compile(rf"{RUNS}{run.id}/change/$"))
     expect(page.locator(".run-summary")).to_contain_text("Status failed")
     expect(page.locator(".run-summary .stage")).to_have_text("Running analysis")
+    expect(page.locator("script#run-payload")).to_have_count(0)
 
-    # Expand the payload: nested objects are built only when opened.
+    # Expand the payload once it has loaded: nested objects are built only when opened.
     viewer = page.locator(".json-viewer")
-    expect(viewer).not_to_contain_text("Loading payload")
+    expect(viewer).not_to_contain_text("Loading payload", timeout=10_000)
     coverage = viewer.locator("details", has=page.locator("> summary .jv-key", has_text="coverage"))
     expect(coverage).to_have_count(1)
     expect(coverage).not_to_contain_text("coverage_months")
