@@ -200,6 +200,20 @@ def test_a_payload_too_big_to_browse_shows_a_masked_preview_cut_before_an_email(
     assert "too large to browse here" in viewer and "cut.he" not in viewer.replace("c***@example.com", "")
 
 
+def test_the_masked_preview_reads_escapes_as_the_decoded_document_would(client_for, monkeypatch):
+    from tests import seeding
+
+    run = WrappedRunFactory(stage="ready", with_jobs=False)
+    text = '{"a": "hid.den\\u0040example.com", "b": "\\ud83d\\ude00 \\u0000", "pad": "' + "p" * 200 + '"}'
+    seeding.execute("wrapped", "UPDATE app_wrapped_runs SET payload = %s::json WHERE id = %s", [text, run.id])
+    monkeypatch.setattr(views, "MAX_INLINE_PAYLOAD_BYTES", 10)
+    viewer = client_for("viewer").get(f"{RUNS}{run.id}/change/")
+    assert viewer.status_code == 200
+    page = viewer.content.decode()
+    assert "h***@example.com" in page and "hid.den" not in page
+    assert "hid.den\\u0040example.com" in client_for("support").get(f"{RUNS}{run.id}/change/").content.decode()
+
+
 # -- the download ----------------------------------------------------------------------------------
 def stored_text(run_id: str) -> str:
     with connections["wrapped"].cursor() as cursor:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, timedelta
 
 from django.contrib import admin
@@ -143,12 +144,23 @@ def live_view(request, model_admin):
 PREVIEW_CHARS = 20_000
 
 
+_U_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def _unescaped(match) -> str:
+    code = int(match[1], 16)
+    return "\ufffd" if code == 0 or 0xD800 <= code <= 0xDFFF else chr(code)  # no NUL, no lone surrogate
+
+
 def payload_preview(run_id: str, mask) -> str:
     """The first PREVIEW_CHARS characters of the stored text, for a payload too big to browse. For a
-    masked role the cut goes back to the last comma or quote, so no email is cut short of masking."""
+    masked role the cut goes back to the last comma or quote, so no email is cut short of masking,
+    and \\uXXXX escapes are read as their characters first (an escaped "@" is an "@"), as the
+    decoded document would be masked."""
     text = queries.payload_head(run_id, PREVIEW_CHARS)
     if mask.masks:
-        text = mask.json_text(text[: max(text.rfind(","), text.rfind('"')) + 1])
+        text = text[: max(text.rfind(","), text.rfind('"')) + 1]
+        text = mask.text(_U_ESCAPE.sub(_unescaped, text))
     return text
 
 
