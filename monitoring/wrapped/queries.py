@@ -537,10 +537,6 @@ def other_runs(run: WrappedRun) -> list[WrappedRun]:
     )
 
 
-def run_stage_label(run_id: str) -> str:
-    return stage_label(with_digest(WrappedRun.objects.only("id")).get(pk=run_id))
-
-
 def run_payload(run_id: str):
     """(found, payload): the payload alone, decoded (the masked download, bounded by its caller)."""
     rows = list(WrappedRun.objects.filter(pk=run_id).values_list("payload", flat=True)[:1])
