@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl, urlencode
 
-from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
-from django.contrib.admin.utils import quote
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils.html import format_html, format_html_join
 
 from backoffice import display, pii
@@ -89,7 +88,7 @@ class Link(Column):
 
     def render(self, value, obj):
         try:
-            url = reverse(f"admin:{self.app_label}_{self.model_name}_change", args=[quote(value)])
+            url = display.change_url(self.app_label, self.model_name, value)
         except NoReverseMatch:
             return value
         url = self._keeping_list_filters(url)
@@ -108,10 +107,15 @@ class Link(Column):
         model_admin = getattr(getattr(match, "func", None), "model_admin", None)
         if model_admin is None or match.url_name != f"{self.app_label}_{self.model_name}_changelist":
             return url
-        preserved = request.__dict__.get("_preserved_filters")
-        if preserved is None:
-            preserved = request._preserved_filters = model_admin.get_preserved_filters(request)
-        return add_preserved_filters({"preserved_filters": preserved, "opts": model_admin.opts}, url)
+        # What Django's add_preserved_filters appends to a change URL, computed once per request
+        # rather than parsed and resolved again for every row.
+        suffix = request.__dict__.get("_preserved_filters_suffix")
+        if suffix is None:
+            preserved = model_admin.get_preserved_filters(request)
+            suffix = request._preserved_filters_suffix = (
+                "?" + urlencode(dict(parse_qsl(preserved))) if preserved else ""
+            )
+        return url + suffix
 
 
 class Json(Column):

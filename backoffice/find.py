@@ -15,12 +15,10 @@ from datetime import datetime
 from functools import cache as memoize
 
 from django.conf import settings
-from django.contrib.admin.utils import quote
 from django.core.cache import cache
 from django.db import DatabaseError, connections
-from django.urls import reverse
 
-from backoffice import pii
+from backoffice import display, pii
 from backoffice.search import TEXT, classify
 from backoffice.source_app import source_module
 from backoffice.sources import get_source
@@ -63,7 +61,7 @@ class Group:
 
 def admin_url(model, pk) -> str:
     opts = model._meta
-    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[quote(pk)])
+    return display.change_url(opts.app_label, opts.model_name, pk)
 
 
 @memoize

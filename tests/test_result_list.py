@@ -60,3 +60,18 @@ def test_same_cells_as_djangos_result_list(rows, model_admin):
     assert rendered(source_result_list(changelist)["results"]) == theirs
     if model_admin.model.__name__ in SEEDED:
         assert theirs, "the comparison must cover real rows"
+
+
+@pytest.mark.parametrize(
+    "pk", ["run-1", "a b", "a/b_c?d", "x#y&z=1", "ünï", "100%", 42, "00000000-0000-4000-8000-000000000001"]
+)
+def test_a_link_to_a_row_is_the_url_reverse_gives(pk):
+    """Links are built from a URL reversed once per view; for any key it must be the URL
+    `reverse` itself builds, or a row links to another row's page."""
+    from django.contrib.admin.utils import quote
+    from django.urls import reverse
+
+    from backoffice.display import change_url
+
+    assert change_url("wrapped", "wrappedrun", pk) == reverse("admin:wrapped_wrappedrun_change", args=[quote(pk)])
+    assert change_url("fleet", "device", pk) == reverse("admin:fleet_device_change", args=[quote(pk)])

@@ -231,10 +231,7 @@ class LogTimeline(Column):
 
 
 def _change_url(model: str, pk) -> str:
-    from django.contrib.admin.utils import quote
-    from django.urls import reverse
-
-    return reverse(f"admin:posters_{model}_change", args=[quote(pk)])
+    return display.change_url("posters", model, pk)
 
 
 class FailureGroups(Column):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.admin.utils import quote
-from django.urls import reverse
 from django.utils.html import format_html
 
 from backoffice import display, pii
@@ -29,7 +27,7 @@ class MaskedLink(Link):
         super().__init__(field, model, text=text, **kwargs)
 
     def render(self, value, obj):
-        url = reverse(f"admin:{self.app_label}_{self.model_name}_change", args=[quote(value)])
+        url = display.change_url(self.app_label, self.model_name, value)
         text = Column(self.text).value(obj)
         return format_html('<a href="{}">{}</a>', url, pii.masker().value(text) if text else f"#{value}")
 
