@@ -1,4 +1,5 @@
-"""List filters shared by the source consoles (fixed choices: never SELECT DISTINCT)."""
+"""List filters shared by the back office's lists (fixed or index-walked choices: never a SELECT
+DISTINCT over a whole table)."""
 
 from __future__ import annotations
 
@@ -102,3 +103,33 @@ class DateRangeFilter(admin.ListFilter):
             until = datetime.combine(end + timedelta(days=1), time.min, UTC)
             queryset = queryset.filter(**{f"{self.field}__lt": until})
         return queryset
+
+
+class IndexedValuesFilter(admin.AllValuesFieldListFilter):
+    """Django's "all values" filter, its choices read by walking the column's index.
+
+    Django asks `SELECT DISTINCT column` over the whole table, which reads every row: fine at a
+    thousand rows, seconds at millions. Jumping from each value to the next through a B-tree
+    (a recursive `min(column) WHERE column > previous`) costs one index probe per distinct value,
+    whatever the table's size. Use it on an indexed column with few distinct values."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.lookup_choices = distinct_values(model, field.column, model_admin.get_queryset(request).db)
+
+
+def distinct_values(model, column: str, using: str) -> list:
+    from django.db import connections
+
+    connection = connections[using]
+    table, column = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(column)
+    sql = (
+        f"WITH RECURSIVE walk(value) AS ("
+        f" SELECT min({column}) FROM {table}"
+        f" UNION ALL SELECT (SELECT min({column}) FROM {table} WHERE {column} > walk.value)"
+        f" FROM walk WHERE walk.value IS NOT NULL)"
+        f" SELECT value FROM walk WHERE value IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [value for (value,) in cursor.fetchall()]

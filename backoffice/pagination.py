@@ -141,7 +141,11 @@ def _budgeted_count(queryset) -> int | None:
 def _count_within_budget(db: str, counted) -> int | None:
     with transaction.atomic(using=db):
         with connections[db].cursor() as cursor:
-            cursor.execute(f"SET LOCAL statement_timeout = {int(COUNT_BUDGET_MS)}")
+            cursor.execute(
+                "SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, true)",
+                [f"{int(COUNT_BUDGET_MS)}ms"],
+            )
+            previous = cursor.fetchone()[0]
         try:
             with transaction.atomic(using=db):
                 # values("pk"): count rows, not the list's annotations (a JSON digest per row).
@@ -150,6 +154,11 @@ def _count_within_budget(db: str, counted) -> int | None:
             if type(exc.__cause__).__name__ != "QueryCanceled":
                 raise
             return None
+        finally:
+            # Inside a caller's transaction the block above is only a savepoint, and a local
+            # setting would outlive it: the rest of that transaction would run on the budget.
+            with connections[db].cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
 
 
 def _unfiltered_count(queryset) -> tuple[int, bool]:

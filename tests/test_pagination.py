@@ -34,3 +34,22 @@ def test_an_unfiltered_small_table_is_counted_exactly_in_one_query(django_assert
     paginator = EstimatedCountPaginator(WrappedRun.objects.order_by("id"), 50)
     with django_assert_num_queries(1, using="wrapped"):
         assert paginator.count == 1
+
+
+def test_the_count_budget_ends_with_the_count_inside_a_callers_transaction():
+    """In a caller's transaction the count's block is only a savepoint: its time budget must not
+    stay on for the rest of that transaction (a slow statement after it would be cancelled)."""
+    from django.db import connections, transaction
+
+    WrappedRunFactory(with_jobs=False, status="failed")
+    connection = connections["wrapped"]
+    with transaction.atomic(using="wrapped"):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            before = cursor.fetchone()[0]
+        paginator = EstimatedCountPaginator(WrappedRun.objects.filter(status="failed").order_by("id"), 50)
+        assert paginator.count == 1
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            assert cursor.fetchone()[0] == before
+            cursor.execute("SELECT pg_sleep(0.1)")  # longer than the count's budget

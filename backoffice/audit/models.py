@@ -18,7 +18,7 @@ class ActionRecord(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    username = models.CharField(max_length=150)  # kept if the user is deleted
+    username = models.CharField(max_length=150, db_index=True)  # kept if the user is deleted; filtered on
     source = models.CharField(max_length=40, db_index=True)
     action = models.CharField(max_length=80, db_index=True)
     target_type = models.CharField(max_length=80, blank=True)
