@@ -16,7 +16,7 @@ class Change:
     new: object = None
 
 
-def _kind_of(value) -> str:
+def kind_of(value) -> str:
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int | float):
@@ -30,8 +30,9 @@ def _join(path: str, key) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
-def diff(old, new, *, limit: int = MAX_CHANGES) -> tuple[list[Change], bool]:
-    """(changes in document order, whether the list was cut at `limit`). Arrays compare by position."""
+def diff(old, new, *, limit: int = MAX_CHANGES, path: str = "") -> tuple[list[Change], bool]:
+    """(changes in document order, whether the list was cut at `limit`). Arrays compare by position;
+    `path` names where the two values sit in their documents."""
     changes: list[Change] = []
 
     def walk(a, b, path: str) -> None:
@@ -54,10 +55,10 @@ def diff(old, new, *, limit: int = MAX_CHANGES) -> tuple[list[Change], bool]:
                     changes.append(Change(_join(path, index), REMOVED, old=a[index]))
                 else:
                     walk(a[index], b[index], _join(path, index))
-        elif _kind_of(a) != _kind_of(b):
+        elif kind_of(a) != kind_of(b):
             changes.append(Change(path or "(document)", TYPE_CHANGED, a, b))
         elif a != b:
             changes.append(Change(path or "(document)", CHANGED, a, b))
 
-    walk(old, new, "")
+    walk(old, new, path)
     return changes[:limit], len(changes) > limit

@@ -13,6 +13,7 @@ The drifted copies are built as tests/test_health.py builds its own (tests.drift
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 from urllib.parse import urlencode
@@ -78,6 +79,14 @@ def test_run_detail_and_raw_payload_of_a_run_with_a_nul_escape(client_for):
     assert "Running analysis" in page and "Analysis warning: bad" in page
     raw = client.get(f"{RUNS}{run.id}/payload.json")
     assert raw.status_code == 200 and raw.streaming and b"before\\u0000after" in raw.getvalue()
+
+
+def test_compare_with_a_run_holding_a_nul_escape(client_for):
+    run = nul_run()
+    other = WrappedRunFactory(stage="analysis", extra_payload={"_analysis_warnings": ["fine"]})
+    response = client_for("support").get(f"{RUNS}compare/", {"a": run.id, "b": other.id})
+    assert response.status_code == 200
+    assert re.search(r'diff-path">_analysis_warnings\[0\]</td><td>changed', response.content.decode())
 
 
 def test_csv_export_with_a_nul_escape(client_for):
@@ -262,6 +271,8 @@ class TestDriftedWrapped:
         for term in (stuck.sec_user_id, stuck.id, "ready@example.com"):
             response = support.get(RUNS, {"q": term})
             assert response.status_code == 200 and result_rows(response.content.decode()) == 1, term
+        compared = support.get(f"{RUNS}compare/", {"a": people["ready"].id, "b": stuck.id}).content.decode()
+        assert re.search(r'diff-path">_analysis_warnings\[0\]</td><td>added', compared)
 
     def test_every_other_wrapped_page_answers_with_rows(self, client_for, people):
         support = client_for("support")

@@ -347,3 +347,24 @@ def test_wrapped_lists_query_counts_do_not_grow_with_the_page(client_for, per_pa
 
 
 BUDGETS = {RUNS_URL: 2, "/admin/wrapped/appjob/?state=all": 3, "/admin/wrapped/deviceemail/": 2}
+
+
+def test_compare_sends_only_what_differs_and_summarises_a_big_changed_value(client_for):
+    """Two multi-megabyte payloads that differ in one item of a big list and one small key: the
+    database compares the big values by their text and sends a summary; equal values are not sent."""
+    from monitoring.wrapped import queries
+
+    debug = ["".join(uuid.uuid4().hex for _ in range(30)) for _ in range(1500)]  # ~1.4 MB
+    a = WrappedRunFactory(stage="ready", extra_payload={"_analysis_debug": debug, "note": "before"})
+    b = WrappedRunFactory(stage="ready", extra_payload={"_analysis_debug": [*debug[:-1], "x"], "note": "after"})
+
+    entries = {e.key: e for e in queries.compare_payloads(a.id, b.id)}
+    assert entries["_analysis_debug"].a == queries.Summary("array", 1500, entries["_analysis_debug"].a.size)
+    assert entries["note"].a == "before" and entries["note"].b == "after"
+    assert entries["personality_type"].same and entries["personality_type"].a is None
+
+    page = client_for("viewer").get(COMPARE_URL, {"a": a.id, "b": b.id}).content.decode()
+    rows = re.findall(r'<td class="diff-path">([^<]*)</td><td>([^<]*)</td><td class="diff-value">([^<]*)</td>', page)
+    assert ("_analysis_debug", "changed", "[array, 1500 items]") in rows
+    assert ("note", "changed", "&quot;before&quot;") in rows
+    assert debug[0] not in page

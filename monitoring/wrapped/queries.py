@@ -586,12 +586,106 @@ def payload_head(run_id: str, characters: int) -> str:
 
 
 def runs_to_compare(a: str, b: str) -> dict[str, WrappedRun]:
+    """The two runs with their digest, payloads left in the database (compare_payloads reads them)."""
     return {
         run.pk: run
-        for run in with_digest(WrappedRun.objects.only("id", "status", "updated_at", "app_user_id", "payload")).filter(
+        for run in with_digest(WrappedRun.objects.only("id", "status", "updated_at", "app_user_id")).filter(
             pk__in=[a, b]
         )
     }
+
+
+# A payload is compared key by key in the database: a top-level value whose text is the same in
+# both runs is never sent; a differing one is sent whole up to this size, and summarised past it
+# (type, items, bytes), so comparing two 5 MB payloads reads kilobytes, not both documents.
+COMPARE_VALUE_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A value too big to send for comparing: what it is and how big."""
+
+    kind: str
+    length: int | None
+    size: int
+
+    def __str__(self) -> str:
+        if self.kind == "array":
+            return f"[array, {self.length} items]"
+        if self.kind == "object":
+            return f"{{object, {self.length} keys}}"
+        return f"({self.kind}, {self.size:,} bytes)"
+
+
+@dataclass(frozen=True)
+class PayloadEntry:
+    key: str | None  # None: the whole document (a payload that is not an object)
+    in_a: bool
+    in_b: bool
+    same: bool
+    a: object = None  # the value, a Summary, or None when the same in both
+    b: object = None
+
+
+def compare_payloads(a: str, b: str) -> list[PayloadEntry]:
+    """The two payloads' top-level entries, in A's order then B's new keys (one query). A payload
+    that is not an object is one entry whose key is None."""
+    kind = expressions.json_kind()
+    # A \u0000 escape cannot be read as text: nul_safe rewrites a payload holding one first.
+    payload = expressions.nul_safe(lambda value: value, expressions.column("r", "payload"), kind)
+
+    def small(value: str) -> str:
+        return f"CASE WHEN octet_length({value}::text) <= {COMPARE_VALUE_BYTES} THEN {value}::text END"
+
+    def summary(value: str) -> str:
+        length = (
+            f"CASE {kind}_typeof({value}) WHEN 'array' THEN {kind}_array_length({value})"
+            f" WHEN 'object' THEN (SELECT count(*) FROM {kind}_object_keys({value})) END"
+        )
+        return (
+            f"CASE WHEN octet_length({value}::text) > {COMPARE_VALUE_BYTES} THEN json_build_array("
+            f"{kind}_typeof({value}), {length}, octet_length({value}::text))::text END"
+        )
+
+    sql = f"""
+        WITH doc AS (
+            SELECT r.id, {payload} AS value FROM app_wrapped_runs r WHERE r.id IN (%(a)s, %(b)s)
+        ), entry AS (
+            (SELECT DISTINCT ON (d.id, e.key) d.id, false AS is_document, e.key, e.value, e.n
+               FROM doc d CROSS JOIN LATERAL {kind}_each(
+                    CASE WHEN {kind}_typeof(d.value) = 'object' THEN d.value ELSE '{{}}'::{kind} END
+               ) WITH ORDINALITY AS e(key, value, n)
+              ORDER BY d.id, e.key, e.n DESC)  -- a repeated key: the last one, as a decoder keeps
+            UNION ALL
+            SELECT d.id, true, '', d.value, 0 FROM doc d WHERE {kind}_typeof(d.value) IS DISTINCT FROM 'object'
+        ), a AS (SELECT * FROM entry WHERE id = %(a)s), b AS (SELECT * FROM entry WHERE id = %(b)s),
+        pair AS (
+            SELECT CASE WHEN COALESCE(a.is_document, b.is_document) THEN NULL ELSE COALESCE(a.key, b.key) END AS key,
+                   a.n AS a_n, b.n AS b_n, a.value AS a_value, b.value AS b_value,
+                   a.id IS NOT NULL AS in_a, b.id IS NOT NULL AS in_b,
+                   md5(a.value::text) IS NOT DISTINCT FROM md5(b.value::text) AS same
+              FROM a FULL JOIN b ON a.is_document = b.is_document AND a.key = b.key
+        )
+        SELECT key, in_a, in_b, same,
+               CASE WHEN NOT same THEN {small("a_value")} END, CASE WHEN NOT same THEN {summary("a_value")} END,
+               CASE WHEN NOT same THEN {small("b_value")} END, CASE WHEN NOT same THEN {summary("b_value")} END
+          FROM pair ORDER BY a_n NULLS LAST, b_n
+    """
+    with connections["wrapped"].cursor() as cursor:
+        cursor.execute(sql, {"a": a, "b": b})
+        rows = cursor.fetchall()
+    return [
+        PayloadEntry(key, in_a, in_b, same, _received(a_small, a_summary), _received(b_small, b_summary))
+        for key, in_a, in_b, same, a_small, a_summary, b_small, b_summary in rows
+    ]
+
+
+def _received(small: str | None, summary: str | None):
+    import json
+
+    if summary is not None:
+        return Summary(*json.loads(summary))
+    return None if small is None else json.loads(small)
 
 
 # -- related rows of a user / a device (each one bounded query) ----------------------------------------

@@ -200,6 +200,8 @@ DIFF_VALUE_CHARS = 300
 
 def _shown(value, mask) -> str:
     """A changed value as short, masked JSON text (a whole added subtree is never rendered)."""
+    if isinstance(value, queries.Summary):
+        return str(value)
     if isinstance(value, dict):
         return f"{{object, {len(value)} keys}}" if len(value) > 20 else _cut(json.dumps(mask.json(value), default=str))
     if isinstance(value, list):
@@ -221,7 +223,7 @@ def compare_view(request, model_admin):
     if missing:
         raise Http404(f"No such run: {', '.join(missing)}")
     mask = pii.masker(request)
-    changes, cut = jsondiff.diff(runs[a].payload, runs[b].payload)
+    changes, cut = payload_changes(queries.compare_payloads(a, b))
     rows = [
         (
             mask.text(change.path),
@@ -252,6 +254,48 @@ def compare_view(request, model_admin):
             "swap_url": reverse("admin:wrapped_wrappedrun_compare") + "?" + _qs(a=b, b=a),
         },
     )
+
+
+def payload_changes(entries) -> tuple[list[jsondiff.Change], bool]:
+    """The differences of two payloads from their top-level entries (queries.compare_payloads):
+    values small enough to send are diffed path by path; bigger ones are compared by their text
+    in the database and listed as one change, summarised."""
+    documents = [e for e in entries if e.key is None]
+    if documents and not all(e.in_a and e.in_b for e in documents):  # an object against another type
+        return _document_type_change(entries), False
+    changes: list[jsondiff.Change] = []
+    cut = False
+    for entry in entries:
+        if entry.same:
+            continue
+        path = entry.key or ""
+        if not entry.in_a:
+            changes.append(jsondiff.Change(path, jsondiff.ADDED, new=entry.b))
+        elif not entry.in_b:
+            changes.append(jsondiff.Change(path, jsondiff.REMOVED, old=entry.a))
+        elif isinstance(entry.a, queries.Summary) or isinstance(entry.b, queries.Summary):
+            kinds = {getattr(v, "kind", None) or jsondiff.kind_of(v) for v in (entry.a, entry.b)}
+            kind = jsondiff.CHANGED if len(kinds) == 1 else jsondiff.TYPE_CHANGED
+            changes.append(jsondiff.Change(path or "(document)", kind, entry.a, entry.b))
+        else:
+            found, cut_here = jsondiff.diff(entry.a, entry.b, limit=jsondiff.MAX_CHANGES - len(changes), path=path)
+            changes.extend(found)
+            cut = cut or cut_here
+        if len(changes) >= jsondiff.MAX_CHANGES:
+            return changes[: jsondiff.MAX_CHANGES], True
+    return changes, cut
+
+
+def _document_type_change(entries) -> list[jsondiff.Change]:
+    def side(present, value_of):
+        document = next((value_of(e) for e in entries if e.key is None and present(e)), None)
+        if document is not None or any(e.key is None and present(e) for e in entries):
+            return document
+        return {e.key: value_of(e) for e in entries if present(e)}
+
+    old = side(lambda e: e.in_a, lambda e: e.a)
+    new = side(lambda e: e.in_b, lambda e: e.b)
+    return [jsondiff.Change("(document)", jsondiff.TYPE_CHANGED, old, new)]
 
 
 def _qs(**params) -> str:
