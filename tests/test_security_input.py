@@ -116,7 +116,11 @@ def test_live_panel_survives_hostile_dates(as_admin, since, seen):
 
 
 @hypothesis_settings
-@given(params=params_for(["source", "action", "outcome__exact", "username", "target_key", "created_at_from", "created_at_to"]))
+@given(
+    params=params_for(
+        ["source", "action", "outcome__exact", "username", "target_key", "created_at_from", "created_at_to"]
+    )
+)
 def test_audit_log_survives_hostile_parameters(as_admin, params):
     assert as_admin.get("/admin/audit/actionrecord/", params).status_code in ACCEPTED, params
 
