@@ -35,6 +35,34 @@ class BackofficeAdminSite(admin.AdminSite):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.tools: list[Tool] = []
+        self._app_dicts: dict[tuple, dict] = {}
+
+    def _build_app_dict(self, request, label=None):
+        """Django builds the app list on every page (each_context's available_apps, even with the
+        sidebar off): two reverses and four permission checks per model, ~45 models. It depends
+        only on the user's permissions and the URL configuration, so it is built once per set."""
+        from django.conf import settings
+        from django.urls import get_script_prefix, get_urlconf
+
+        user = request.user
+        key = (
+            label,
+            user.is_active and user.is_superuser,
+            frozenset(user.get_all_permissions()) if user.is_active else frozenset(),
+            get_script_prefix(),
+            get_urlconf() or settings.ROOT_URLCONF,
+            len(self._registry),
+        )
+        built = self._app_dicts.get(key)
+        if built is None:
+            built = super()._build_app_dict(request, label)
+            if len(self._app_dicts) > 256:  # a bounded memo: a handful of roles in practice
+                self._app_dicts.clear()
+            self._app_dicts[key] = built
+        # Callers sort and extend what they get: hand out copies of the dicts and model lists.
+        if label:
+            return built and {**built, "models": [dict(m) for m in built["models"]]}
+        return {name: {**app, "models": [dict(m) for m in app["models"]]} for name, app in built.items()}
 
     def register_tool(self, tool: Tool) -> None:
         self.tools.append(tool)

@@ -181,3 +181,16 @@ def test_malformed_database_urls_name_the_variable(env_vars, variable):
     stderr = settings_error(**env_vars)
     assert "ImproperlyConfigured" in stderr
     assert variable in stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_the_index_lists_what_the_users_role_allows_as_the_role_changes(client_for):
+    """The app list is built once per permission set: each role still sees its own, and a user
+    given another role sees the new one on the next page."""
+    audit_url = reverse("admin:audit_actionrecord_changelist")
+    admin_client, viewer_client = client_for("admin"), client_for("viewer")
+    for _ in range(2):
+        assert audit_url in admin_client.get(reverse("admin:index")).content.decode()
+        assert audit_url not in viewer_client.get(reverse("admin:index")).content.decode()
+    get_user_model().objects.get(username="viewer-user").groups.add(Group.objects.get(name="admin"))
+    assert audit_url in viewer_client.get(reverse("admin:index")).content.decode()
