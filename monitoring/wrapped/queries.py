@@ -317,21 +317,51 @@ def payload_warnings(payload) -> list[str]:
 OPEN_JOB_STATUSES = ("pending", "running", "failed")
 
 
-def queue_counts(statuses=OPEN_JOB_STATUSES) -> dict[str, dict[str, int]]:
-    """{task_name: {status: n}} for the given statuses: one grouped query."""
-    from django.db.models import Count
+# A count past this reads "10,000+": each (task, status) count stops there, so the queue's counts
+# read at most this many index entries per cell however long a backlog grows.
+QUEUE_COUNT_CAP = 10_000
+# The (status, task_name) pairs present: a skip scan of bo_jobs_status_task, one index descent per
+# pair, whatever task names the service uses.
+QUEUE_PAIRS_SQL = """
+WITH RECURSIVE pairs AS (
+    (SELECT status, task_name FROM app_jobs ORDER BY status, task_name LIMIT 1)
+    UNION ALL
+    SELECT next.status, next.task_name
+      FROM pairs p
+     CROSS JOIN LATERAL (
+           SELECT j.status, j.task_name FROM app_jobs j
+            WHERE (j.status, j.task_name) > (p.status, p.task_name)
+            ORDER BY j.status, j.task_name LIMIT 1) next
+)
+SELECT status, task_name FROM pairs WHERE status = ANY(%s)
+"""
+# One capped count per pair (index-only on bo_jobs_status_task).
+QUEUE_CELL_SQL = (
+    "SELECT %s, %s, (SELECT count(*) FROM (SELECT 1 FROM app_jobs WHERE status = %s AND task_name = %s LIMIT %s) c)"
+)
 
-    rows = (
-        AppJob.objects.filter(status__in=statuses)
-        .order_by()
-        .values("task_name", "status")
-        .annotate(n=Count("*"))
-        .values_list("task_name", "status", "n")
-    )
+
+def queue_counts(statuses=OPEN_JOB_STATUSES) -> dict[str, dict[str, int]]:
+    """{task_name: {status: n}} for the given statuses, each n capped at QUEUE_COUNT_CAP + 1: two queries
+    (the pairs present, then their capped counts) however long a backlog grows."""
+    with connections["wrapped"].cursor() as cursor:
+        cursor.execute(QUEUE_PAIRS_SQL, [list(statuses)])
+        pairs = cursor.fetchall()
+        rows = []
+        if pairs:
+            cursor.execute(
+                " UNION ALL ".join([QUEUE_CELL_SQL] * len(pairs)),
+                [v for status, task in pairs for v in (task, status, status, task, QUEUE_COUNT_CAP + 1)],
+            )
+            rows = cursor.fetchall()
     table: dict[str, dict[str, int]] = {}
     for task, status, n in rows:
         table.setdefault(task, {})[status] = n
     return dict(sorted(table.items()))
+
+
+def queue_count_text(n: int) -> str:
+    return f"{QUEUE_COUNT_CAP:,}+" if n > QUEUE_COUNT_CAP else f"{n:,}"
 
 
 def jobs_for_list(jobs: QuerySet[AppJob]) -> QuerySet[AppJob]:
