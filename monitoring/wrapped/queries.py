@@ -16,6 +16,7 @@ from django.db.models import BooleanField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
 from backoffice.fields import SourceJSONField
+from backoffice.pagination import uncounted
 from backoffice.search import EMAIL, TEXT, classify
 from monitoring.wrapped import expressions
 from monitoring.wrapped.models import (
@@ -115,13 +116,18 @@ def filter_stage(runs: QuerySet[WrappedRun], stage: str) -> QuerySet[WrappedRun]
     if stage == READY:
         return runs.filter(status="ready")
     if stage in (READY_EMAIL_SENT, READY_EMAIL_FAILED):
+        # Rows in the list's order from bo_runs_email_status; not counted: a count of an expression
+        # over the payload cannot be index-only, it would read thousands of payloads (or every one).
         wanted = "succeeded" if stage == READY_EMAIL_SENT else "failed"
-        return runs.filter(status="ready").alias(email_status=email_status_expression()).filter(email_status=wanted)
+        return uncounted(
+            runs.filter(status="ready").alias(email_status=email_status_expression()).filter(email_status=wanted)
+        )
     return runs.exclude(status="ready").alias(stage_filter=stage_expression()).filter(stage_filter=stage)
 
 
 def filter_has_warnings(runs: QuerySet[WrappedRun], has: bool) -> QuerySet[WrappedRun]:
-    return runs.alias(has_warnings=has_warnings_expression()).filter(has_warnings=has)
+    """Rows from bo_runs_warnings in the list's order; not counted (as the email outcomes above)."""
+    return uncounted(runs.alias(has_warnings=has_warnings_expression()).filter(has_warnings=has))
 
 
 # -- run detail -----------------------------------------------------------------------------------
