@@ -57,7 +57,15 @@ CREATED = {
     ),
     "posters": (POSTERS_INDEXES, ["bo_poster_failure_details_poster_id", "bo_poster_failure_details_username"]),
     "fleet": (FLEET_INDEXES, ["bo_accounts_shadowbanned", "bo_accounts_state"]),
-    "xtrack": (XTRACK_INDEXES, ["bo_job_executions_status_id", "bo_job_executions_job_id_id"]),
+    "xtrack": (
+        XTRACK_INDEXES,
+        [
+            "bo_job_executions_status_id",
+            "bo_job_executions_job_id_id",
+            "bo_bind_tokens_channel_id",
+            "bo_bind_tokens_used_id",
+        ],
+    ),
     "publishing": (PUBLISHING_INDEXES, ["bo_publish_logs_requested_at"]),
 }
 BULK = 3000
@@ -493,4 +501,34 @@ def test_publish_logs_requested_in_a_range_are_counted_index_only(client_for):
     assert result_rows(html) > 0
     seeding.connection("publishing").execute("VACUUM publish_logs")
     nodes = assert_flat("publishing", counted(log, "publish_logs"), "publish_logs", "bo_publish_logs_requested_at")
+    assert "Index Only Scan" in {n["Node Type"] for n in nodes}
+
+
+@pytest.mark.parametrize(
+    ("params", "index"),
+    [({"channel__exact": "EMAIL"}, "bo_bind_tokens_channel_id"), ({"used__exact": "1"}, "bo_bind_tokens_used_id")],
+)
+def test_xtrack_bind_tokens_filtered_read_their_index_and_count_index_only(client_for, params, index):
+    user = x.UserFactory()
+    seeding.execute(
+        "xtrack",
+        "INSERT INTO notification_bind_tokens (user_id, channel, token, expires_at, used) "
+        "SELECT %s, CASE WHEN g %% 20 = 0 THEN 'EMAIL' ELSE 'TELEGRAM' END::notificationchannel, 't-' || g, "
+        "now(), g %% 20 = 0 FROM generate_series(1, %s) g",
+        [user.pk, BULK],
+    )
+    with seeding.connect("xtrack") as conn:
+        (top,) = conn.execute("SELECT max(id) FROM notification_bind_tokens").fetchone()
+    client = client_for("viewer")
+    html, sql = page(client, xtrack_models.NotificationBindToken, params, "notification_bind_tokens")
+    # Every 20th token is an email one, and used: the newest of them first, no other.
+    rows = results(html)
+    assert result_rows(html) == 20 and f"/notificationbindtoken/{top - 20}/change/" in rows
+    assert f"/notificationbindtoken/{top - 1}/change/" not in rows
+    assert_flat("xtrack", sql, "notification_bind_tokens", index)
+    cache.clear()  # the page above counted: count again
+    with query_log("xtrack") as log:
+        client.get("/admin/xtrack/notificationbindtoken/", params)
+    seeding.connection("xtrack").execute("VACUUM notification_bind_tokens")
+    nodes = assert_flat("xtrack", counted(log, "notification_bind_tokens"), "notification_bind_tokens", index)
     assert "Index Only Scan" in {n["Node Type"] for n in nodes}
