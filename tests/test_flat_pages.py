@@ -40,7 +40,7 @@ CREATED = {
     "wrapped": (
         WRAPPED_INDEXES,
         [
-            "bo_jobs_status_task",
+            "bo_jobs_status_task_created",
             "bo_jobs_status_updated_at",
             "bo_jobs_task_updated_at",
             "bo_users_waitlist_created",
@@ -224,9 +224,27 @@ def test_queue_counts_stop_at_the_cap_and_keep_their_links(client_for):
     # One index descent per pair; each cell reads at most the cap (plus one) index entries.
     for sql in (pairs[0], cells[0]):
         nodes = assert_flat("wrapped", sql, "app_jobs")
-        assert {n.get("Index Name") for n in nodes if "Index" in n["Node Type"]} == {"bo_jobs_status_task"}
+        assert {n.get("Index Name") for n in nodes if "Index" in n["Node Type"]} == {"bo_jobs_status_task_created"}
         scanned = [n for n in nodes if n["Node Type"] == "Index Only Scan"]
         assert max(n["Actual Rows"] for n in scanned) <= cap + 1, scanned
+
+
+def test_dashboard_queue_panel_reads_the_queue_index_only(db):
+    from monitoring.wrapped import dashboard
+
+    _seed_jobs()
+    seeding.connection("wrapped").execute("VACUUM app_jobs")  # as autovacuum keeps a live table
+    with query_log("wrapped") as log:
+        panel = dashboard.queue_now()
+    assert dict((task, dict(cells)) for task, cells, _age in panel["rows"]) == {
+        "email_send": {"pending": BULK, "running": 0, "failed": 0}
+    }
+    assert panel["rows"][0][2] is not None  # the oldest pending job's age
+    (sql,) = log.sql("FROM app_jobs")
+    nodes = assert_flat("wrapped", sql, "app_jobs")  # counts and min(created_at), no heap read
+    assert [n["Node Type"] for n in nodes if n.get("Index Name") == "bo_jobs_status_task_created"] == [
+        "Index Only Scan"
+    ], nodes
 
 
 # -- Wrapped user emails, sessions, referral events ---------------------------------------------

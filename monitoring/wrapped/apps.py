@@ -39,7 +39,14 @@ RECOMMENDED_INDEXES = [
     ("app_wrapped_runs", "updated_at DESC, id DESC", "bo_runs_updated_at_id"),
     ("app_wrapped_runs", "status, updated_at DESC, id DESC", "bo_runs_status_updated_at"),
     ("app_wrapped_runs", "lower(email)", "bo_runs_lower_email"),
-    ("app_jobs", "status, task_name", "bo_jobs_status_task", "the queue's counts by task and status"),
+    # created_at makes the dashboard's queue panel (counts and the oldest pending job per task)
+    # index-only too, instead of a Seq Scan of app_jobs.
+    (
+        "app_jobs",
+        "status, task_name, created_at",
+        "bo_jobs_status_task_created",
+        "the queue's counts by task and status, the dashboard's Wrapped queue panel",
+    ),
     ("app_jobs", "updated_at DESC, id DESC", "bo_jobs_updated_at_id", "the queue (open jobs, newest first)"),
     # The queue narrowed to a status or a task, read in the list's order (updated_at DESC, id DESC):
     # without them the page walks bo_jobs_updated_at_id and throws away every other job.

@@ -326,7 +326,7 @@ OPEN_JOB_STATUSES = ("pending", "running", "failed")
 # A count past this reads "10,000+": each (task, status) count stops there, so the queue's counts
 # read at most this many index entries per cell however long a backlog grows.
 QUEUE_COUNT_CAP = 10_000
-# The (status, task_name) pairs present: a skip scan of bo_jobs_status_task, one index descent per
+# The (status, task_name) pairs present: a skip scan of bo_jobs_status_task_created, one index descent per
 # pair, whatever task names the service uses.
 QUEUE_PAIRS_SQL = """
 WITH RECURSIVE pairs AS (
@@ -341,7 +341,7 @@ WITH RECURSIVE pairs AS (
 )
 SELECT status, task_name FROM pairs WHERE status = ANY(%s)
 """
-# One capped count per pair (index-only on bo_jobs_status_task).
+# One capped count per pair (index-only on bo_jobs_status_task_created).
 QUEUE_CELL_SQL = (
     "SELECT %s, %s, (SELECT count(*) FROM (SELECT 1 FROM app_jobs WHERE status = %s AND task_name = %s LIMIT %s) c)"
 )
