@@ -37,6 +37,9 @@ class EstimatedCountPaginator(Paginator):
         queryset = self.object_list
         if not hasattr(queryset, "query"):
             return len(queryset)
+        if getattr(queryset.query, "uncounted", False):
+            self.is_unknown = True  # see uncounted(): the pages say what exists, one row ahead
+            return COUNT_CAP
         if not queryset.query.where and not queryset.query.distinct:
             rows, estimated = _unfiltered_count(queryset)
         else:
@@ -120,6 +123,16 @@ class EstimatedCountPaginator(Paginator):
         if last <= 1:
             return []
         return list(self.get_elided_page_range(current, on_each_side=2, on_ends=1))
+
+
+def uncounted(queryset):
+    """The queryset, marked so a list of it is not counted: for a filter no index can count (a
+    condition on each row's latest related row, a key inside a JSON payload), where even the capped
+    count would read thousands of rows only to give up at COUNT_BUDGET_MS. The list then says
+    "more than N" from the rows it read. (The mark is on the Query, so it survives chaining.)"""
+    queryset = queryset.all()
+    queryset.query.uncounted = True
+    return queryset
 
 
 def _budgeted_count(queryset) -> int | None:

@@ -13,28 +13,41 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import timedelta
+from html import unescape
 
 import pytest
+from django.core.cache import cache
+from django.utils import timezone
 
 from monitoring.fleet import models as fleet_models
 from monitoring.fleet.apps import RECOMMENDED_INDEXES as FLEET_INDEXES
 from monitoring.posters import models as posters_models
 from monitoring.posters.apps import RECOMMENDED_INDEXES as POSTERS_INDEXES
+from monitoring.publishing.apps import RECOMMENDED_INDEXES as PUBLISHING_INDEXES
 from monitoring.wrapped import models as wrapped_models
+from monitoring.wrapped import queries as wrapped_queries
 from monitoring.wrapped.apps import RECOMMENDED_INDEXES as WRAPPED_INDEXES
 from monitoring.xtrack import models as xtrack_models
 from monitoring.xtrack.apps import RECOMMENDED_INDEXES as XTRACK_INDEXES
 from tests import seeding
 from tests.factories import posters as p
+from tests.factories import publishing as publishing_factories
 from tests.factories import xtrack as x
-from tests.pages import list_page_queries, result_rows
+from tests.pages import list_page_queries, query_log, result_rows
 
 CREATED = {
     "wrapped": (
         WRAPPED_INDEXES,
         [
+            "bo_jobs_status_task_created",
             "bo_jobs_status_updated_at",
             "bo_jobs_task_updated_at",
+            "bo_users_waitlist_created",
+            "bo_users_unsubscribed_created",
+            "bo_auth_status_updated_at",
+            "bo_referrals_updated_at",
+            "bo_runs_email_status",
             "bo_user_emails_created_at_id",
             "bo_sessions_issued_at_id",
             "bo_referral_events_created_at_id",
@@ -44,7 +57,16 @@ CREATED = {
     ),
     "posters": (POSTERS_INDEXES, ["bo_poster_failure_details_poster_id", "bo_poster_failure_details_username"]),
     "fleet": (FLEET_INDEXES, ["bo_accounts_shadowbanned", "bo_accounts_state"]),
-    "xtrack": (XTRACK_INDEXES, ["bo_job_executions_status_id"]),
+    "xtrack": (
+        XTRACK_INDEXES,
+        [
+            "bo_job_executions_status_id",
+            "bo_job_executions_job_id_id",
+            "bo_bind_tokens_channel_id",
+            "bo_bind_tokens_used_id",
+        ],
+    ),
+    "publishing": (PUBLISHING_INDEXES, ["bo_publish_logs_requested_at"]),
 }
 BULK = 3000
 MOST_REMOVED = 25  # rows a page may read and throw away (a few, whatever the table's size)
@@ -174,6 +196,57 @@ def test_queue_still_opens_on_open_work_and_keeps_an_explicit_state(client_for):
     assert result_rows(html) == 0
 
 
+def test_queue_counts_stop_at_the_cap_and_keep_their_links(client_for):
+    cap = wrapped_queries.QUEUE_COUNT_CAP
+    seeding.execute(
+        "wrapped",
+        "INSERT INTO app_jobs (id, task_name, payload, status) "
+        "SELECT 'p-' || g, 'email_send', '{}', 'pending' FROM generate_series(1, %s) g",
+        [cap + 5],
+    )
+    seeding.execute(
+        "wrapped",
+        "INSERT INTO app_jobs (id, task_name, payload, status) "
+        "SELECT 'f-' || g, 'reauth_notify', '{}', CASE WHEN g <= 3 THEN 'failed' ELSE 'succeeded' END "
+        "FROM generate_series(1, %s) g",
+        [BULK],
+    )
+    client = client_for("viewer")
+    with query_log("wrapped") as log:
+        html = unescape(client.get("/admin/wrapped/appjob/").content.decode())
+    pairs, cells = log.sql("WITH RECURSIVE pairs"), log.sql("SELECT count(*) FROM (SELECT 1 FROM app_jobs")
+    assert len(pairs) == 1 and len(cells) == 1, log.listing()
+    assert re.search(r'<a href="[^"]+" title="email_send jobs pending">10,000\+</a>', html)
+    link = re.search(r'<a href="([^"]+)" title="reauth_notify jobs failed">3</a>', html)
+    assert link and result_rows(client.get(link.group(1)).content.decode()) == 3
+    assert "reauth_notify jobs succeeded" not in html  # open work only
+    seeding.connection("wrapped").execute("VACUUM app_jobs")  # as autovacuum keeps a live table
+    # One index descent per pair; each cell reads at most the cap (plus one) index entries.
+    for sql in (pairs[0], cells[0]):
+        nodes = assert_flat("wrapped", sql, "app_jobs")
+        assert {n.get("Index Name") for n in nodes if "Index" in n["Node Type"]} == {"bo_jobs_status_task_created"}
+        scanned = [n for n in nodes if n["Node Type"] == "Index Only Scan"]
+        assert max(n["Actual Rows"] for n in scanned) <= cap + 1, scanned
+
+
+def test_dashboard_queue_panel_reads_the_queue_index_only(db):
+    from monitoring.wrapped import dashboard
+
+    _seed_jobs()
+    seeding.connection("wrapped").execute("VACUUM app_jobs")  # as autovacuum keeps a live table
+    with query_log("wrapped") as log:
+        panel = dashboard.queue_now()
+    assert dict((task, dict(cells)) for task, cells, _age in panel["rows"]) == {
+        "email_send": {"pending": BULK, "running": 0, "failed": 0}
+    }
+    assert panel["rows"][0][2] is not None  # the oldest pending job's age
+    (sql,) = log.sql("FROM app_jobs")
+    nodes = assert_flat("wrapped", sql, "app_jobs")  # counts and min(created_at), no heap read
+    assert [n["Node Type"] for n in nodes if n.get("Index Name") == "bo_jobs_status_task_created"] == [
+        "Index Only Scan"
+    ], nodes
+
+
 # -- Wrapped user emails, sessions, referral events ---------------------------------------------
 
 
@@ -235,6 +308,86 @@ def test_referral_events_search_is_exact_and_indexed(client_for):
     assert_flat("wrapped", sql, "referral_events")
     # A run id is not searched here (its column has no index): nothing, not a full read.
     assert result_rows(client.get("/admin/wrapped/referralevent/", {"q": "run-42"}).content.decode()) == 0
+
+
+def counted(log, table: str) -> str:
+    """The SQL of the list's bounded count ("more than 10000")."""
+    (sql,) = [q for q in log.sql(f'FROM "{table}"') if q.startswith("SELECT COUNT(*) FROM (")]
+    return sql
+
+
+@pytest.mark.parametrize(
+    ("params", "index", "first"),
+    [
+        ({"waitlist_opt_in__exact": "1"}, "bo_users_waitlist_created", "u-10"),
+        ({"weekly_report_unsubscribed__exact": "1"}, "bo_users_unsubscribed_created", "u-30"),
+    ],
+)
+def test_users_filtered_read_their_index_and_count_index_only(client_for, params, index, first):
+    seeding.execute(
+        "wrapped",
+        "INSERT INTO app_users (app_user_id, waitlist_opt_in, weekly_report_unsubscribed, created_at) "
+        "SELECT 'u-' || g, g %% 10 = 0, g %% 30 = 0, now() - g * interval '1 minute' FROM generate_series(1, %s) g",
+        [BULK],
+    )
+    client = client_for("viewer")
+    html, sql = page(client, wrapped_models.AppUser, params, "app_users")
+    assert result_rows(html) == 20 and f">{first}<" in results(html) and ">u-1<" not in results(html)
+    assert_flat("wrapped", sql, "app_users", index)
+    cache.clear()  # the page above counted: count again
+    with query_log("wrapped") as log:
+        client.get("/admin/wrapped/appuser/", params)
+    seeding.connection("wrapped").execute("VACUUM app_users")  # as autovacuum keeps a live table
+    nodes = assert_flat("wrapped", counted(log, "app_users"), "app_users", index)
+    assert "Index Only Scan" in {n["Node Type"] for n in nodes}
+
+
+def test_auth_jobs_filtered_by_status_read_their_index(client_for):
+    seeding.execute(
+        "wrapped",
+        "INSERT INTO app_auth_jobs (archive_job_id, provider, status, updated_at) "
+        "SELECT 'a-' || g, 'tiktok', CASE WHEN g %% 25 = 0 THEN 'expired' ELSE 'finalized' END, "
+        "now() - g * interval '1 minute' FROM generate_series(1, %s) g",
+        [BULK],
+    )
+    html, sql = page(client_for("viewer"), wrapped_models.AuthJob, {"status__exact": "expired"}, "app_auth_jobs")
+    assert result_rows(html) == 20 and ">a-25<" in results(html) and ">a-1<" not in results(html)
+    assert_flat("wrapped", sql, "app_auth_jobs", "bo_auth_status_updated_at")
+
+
+def test_referrals_list_reads_newest_first_from_its_index(client_for):
+    seeding.execute(
+        "wrapped",
+        "INSERT INTO referrals (code, referrer_app_user_id, created_at, updated_at) "
+        "SELECT 'code-' || g, 'u-' || g, now(), now() - g * interval '1 minute' FROM generate_series(1, %s) g",
+        [BULK],
+    )
+    html, sql = page(client_for("viewer"), wrapped_models.Referral, {}, "referrals")
+    assert results(html).index(">code-1<") < results(html).index(">code-2<")
+    assert 'ORDER BY "referrals"."updated_at" DESC, "referrals"."code" DESC' in sql
+    assert_flat("wrapped", sql, "referrals", "bo_referrals_updated_at")
+
+
+@pytest.mark.parametrize(("stage", "label", "first"), [("ready_email_failed", "Ready · email failed", "run-40")])
+def test_runs_filtered_by_email_outcome_read_their_index_and_are_not_counted(client_for, stage, label, first):
+    seeding.execute(
+        "wrapped",
+        "INSERT INTO app_wrapped_runs (id, app_user_id, sec_user_id, status, payload, updated_at) "
+        "SELECT 'run-' || g, 'u-' || g, 's-' || g, 'ready', json_build_object('data_jobs', json_build_object("
+        "'email_send', json_build_object('status', CASE WHEN g %% 40 = 0 THEN 'failed' ELSE 'succeeded' END))), "
+        "now() - g * interval '1 minute' FROM generate_series(1, %s) g",
+        [BULK],
+    )
+    client = client_for("viewer")
+    html, sql = page(client, wrapped_models.WrappedRun, {"stage": stage}, "app_wrapped_runs")
+    assert result_rows(html) == 20 and f">{first}<" in results(html) and ">run-1<" not in results(html)
+    assert results(html).count(label) == 20
+    # Not counted (an expression over each payload): the page says what exists from its rows.
+    assert "more than 20 wrapped runs" in html or "more than 20 runs" in html, re.findall(r"more than \d+ \w+", html)
+    with query_log("wrapped") as log:
+        client.get("/admin/wrapped/wrappedrun/", {"stage": stage})
+    assert not log.sql("SELECT COUNT(*)"), log.listing()
+    assert_flat("wrapped", sql, "app_wrapped_runs", "bo_runs_email_status")
 
 
 # -- Posters failures search --------------------------------------------------------------------
@@ -323,3 +476,77 @@ def test_xtrack_executions_running_reads_its_index_in_the_list_order(client_for)
     html, sql = page(client_for("viewer"), xtrack_models.JobExecution, {"status__exact": "RUNNING"}, "job_executions")
     assert result_rows(html) == 20 and results(html).count(">RUNNING<") == 20, results(html)[:600]
     assert_flat("xtrack", sql, "job_executions", "bo_job_executions_status_id")
+
+
+def test_xtrack_jobs_whose_last_run_failed_probe_each_job_in_the_list_order(client_for):
+    jobs = x.JobFactory.create_batch(3)
+    seeding.execute(
+        "xtrack",
+        "INSERT INTO job_executions (job_id, status, created_at) "
+        "SELECT j, CASE WHEN j = %s THEN 'COMPLETED' ELSE 'FAILED' END::executionstatus, now() - interval '2 hours' "
+        "FROM unnest(%s::int[]) j",
+        [jobs[1].pk, [job.pk for job in jobs]],
+    )
+    seeding.execute(
+        "xtrack",
+        "INSERT INTO job_executions (job_id, status, created_at) "
+        "SELECT %s, 'FAILED', now() - interval '30 days' FROM generate_series(1, %s) g",
+        [jobs[1].pk, BULK],
+    )
+    client = client_for("viewer")
+    with query_log("xtrack") as log:
+        html = client.get("/admin/xtrack/job/", {"failing": "24h"}).content.decode()
+    assert result_rows(html) == 2 and f">{jobs[1].pk}<" not in results(html)
+    assert not log.sql("SELECT COUNT(*)"), log.listing()  # a count would probe every job
+    (sql,) = [q for q in log.sql('FROM "jobs"') if "LIMIT" in q]
+    nodes = assert_flat("xtrack", sql, "job_executions")
+    assert "bo_job_executions_job_id_id" in {n.get("Index Name") for n in nodes}
+    assert max(n["Actual Rows"] for n in nodes if n.get("Relation Name") == "job_executions") <= 1
+
+
+def test_publish_logs_requested_in_a_range_are_counted_index_only(client_for):
+    log_row = publishing_factories.PublishLogFactory()
+    seeding.execute(
+        "publishing",
+        "INSERT INTO publish_logs (clip_id, platform, status, requested_at) "
+        "SELECT %s, 'tiktok', 'success', now() - g * interval '1 hour' FROM generate_series(1, %s) g",
+        [log_row.clip_id, BULK],
+    )
+    since = (timezone.now() - timedelta(days=2)).date().isoformat()
+    client = client_for("viewer")
+    with query_log("publishing") as log:
+        html = client.get("/admin/publishing/publishlog/", {"requested_at_from": since}).content.decode()
+    assert result_rows(html) > 0
+    seeding.connection("publishing").execute("VACUUM publish_logs")
+    nodes = assert_flat("publishing", counted(log, "publish_logs"), "publish_logs", "bo_publish_logs_requested_at")
+    assert "Index Only Scan" in {n["Node Type"] for n in nodes}
+
+
+@pytest.mark.parametrize(
+    ("params", "index"),
+    [({"channel__exact": "EMAIL"}, "bo_bind_tokens_channel_id"), ({"used__exact": "1"}, "bo_bind_tokens_used_id")],
+)
+def test_xtrack_bind_tokens_filtered_read_their_index_and_count_index_only(client_for, params, index):
+    user = x.UserFactory()
+    seeding.execute(
+        "xtrack",
+        "INSERT INTO notification_bind_tokens (user_id, channel, token, expires_at, used) "
+        "SELECT %s, CASE WHEN g %% 20 = 0 THEN 'EMAIL' ELSE 'TELEGRAM' END::notificationchannel, 't-' || g, "
+        "now(), g %% 20 = 0 FROM generate_series(1, %s) g",
+        [user.pk, BULK],
+    )
+    with seeding.connect("xtrack") as conn:
+        (top,) = conn.execute("SELECT max(id) FROM notification_bind_tokens").fetchone()
+    client = client_for("viewer")
+    html, sql = page(client, xtrack_models.NotificationBindToken, params, "notification_bind_tokens")
+    # Every 20th token is an email one, and used: the newest of them first, no other.
+    rows = results(html)
+    assert result_rows(html) == 20 and f"/notificationbindtoken/{top - 20}/change/" in rows
+    assert f"/notificationbindtoken/{top - 1}/change/" not in rows
+    assert_flat("xtrack", sql, "notification_bind_tokens", index)
+    cache.clear()  # the page above counted: count again
+    with query_log("xtrack") as log:
+        client.get("/admin/xtrack/notificationbindtoken/", params)
+    seeding.connection("xtrack").execute("VACUUM notification_bind_tokens")
+    nodes = assert_flat("xtrack", counted(log, "notification_bind_tokens"), "notification_bind_tokens", index)
+    assert "Index Only Scan" in {n["Node Type"] for n in nodes}

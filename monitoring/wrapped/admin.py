@@ -252,17 +252,24 @@ class AppJobAdmin(WrappedAdmin):
         statuses = list(queries.OPEN_JOB_STATUSES)
         base = reverse("admin:wrapped_appjob_changelist")
         rows = [
-            (task, [(s, by_status.get(s, 0), _queue_url(base, task, s)) for s in statuses])
+            (
+                task,
+                [
+                    (s, by_status.get(s, 0), queries.queue_count_text(by_status.get(s, 0)), _queue_url(base, task, s))
+                    for s in statuses
+                ],
+            )
             for task, by_status in counts.items()
         ]
-        widest = max((sum(n for _, n, _ in cells) for _, cells in rows), default=0) or 1
+        widest = max((sum(n for _, n, _, _ in cells) for _, cells in rows), default=0) or 1
         extra_context = {
             **(extra_context or {}),
             "queue_statuses": statuses,
             "queue_rows": rows,
             # A stacked bar per task: the share of the busiest task's open jobs, by status.
             "queue_bars": [
-                (task, [(status, n, round(100 * n / widest, 1)) for status, n, _ in cells]) for task, cells in rows
+                (task, [(status, n, shown, round(100 * n / widest, 1)) for status, n, shown, _ in cells])
+                for task, cells in rows
             ],
         }
         return super().changelist_view(request, extra_context)

@@ -26,10 +26,27 @@ RECOMMENDED_INDEXES = [
         ),
         "bo_runs_warnings",
     ),
+    # A ready run's email outcome (derived stage "Ready · email sent" / "Ready · email failed"), in
+    # the list's order: the page reads its rows from the index instead of every ready payload.
+    (
+        "app_wrapped_runs",
+        expressions.indexable(
+            lambda kind: f"status, {expressions.email_status_sql(None, kind)}, updated_at DESC, id DESC"
+        ),
+        "bo_runs_email_status",
+        "the runs list filtered by derived stage Ready · email sent / failed",
+    ),
     ("app_wrapped_runs", "updated_at DESC, id DESC", "bo_runs_updated_at_id"),
     ("app_wrapped_runs", "status, updated_at DESC, id DESC", "bo_runs_status_updated_at"),
     ("app_wrapped_runs", "lower(email)", "bo_runs_lower_email"),
-    ("app_jobs", "status, task_name", "bo_jobs_status_task", "the queue's counts by task and status"),
+    # created_at makes the dashboard's queue panel (counts and the oldest pending job per task)
+    # index-only too, instead of a Seq Scan of app_jobs.
+    (
+        "app_jobs",
+        "status, task_name, created_at",
+        "bo_jobs_status_task_created",
+        "the queue's counts by task and status, the dashboard's Wrapped queue panel",
+    ),
     ("app_jobs", "updated_at DESC, id DESC", "bo_jobs_updated_at_id", "the queue (open jobs, newest first)"),
     # The queue narrowed to a status or a task, read in the list's order (updated_at DESC, id DESC):
     # without them the page walks bo_jobs_updated_at_id and throws away every other job.
@@ -43,6 +60,26 @@ RECOMMENDED_INDEXES = [
     ("app_auth_jobs", "updated_at DESC, archive_job_id DESC", "bo_auth_updated_at_id"),
     ("device_emails", "updated_at DESC, device_id DESC", "bo_device_emails_updated_at"),
     ("app_users", "created_at DESC, app_user_id DESC", "bo_users_created_at"),
+    # The users and Auth jobs lists narrowed by a filter, in the list's order: the page stops after
+    # its rows and the bounded count ("more than 10000") is an index-only scan, not a Seq Scan.
+    (
+        "app_users",
+        "waitlist_opt_in, created_at DESC, app_user_id DESC",
+        "bo_users_waitlist_created",
+        "the users list filtered by waitlist opt-in (Yes / No)",
+    ),
+    (
+        "app_users",
+        "weekly_report_unsubscribed, created_at DESC, app_user_id DESC",
+        "bo_users_unsubscribed_created",
+        "the users list filtered by weekly report unsubscribed (Yes / No)",
+    ),
+    (
+        "app_auth_jobs",
+        "status, updated_at DESC, archive_job_id DESC",
+        "bo_auth_status_updated_at",
+        "the Auth jobs list filtered by status",
+    ),
     # Find anything: a TikTok username pasted by support.
     ("app_users", "platform_username", "bo_users_platform_username"),
 ]
@@ -100,6 +137,12 @@ RECOMMENDED_INDEXES += [
         "the Auth / Linking list (latest auth job of each device), its detail and Find a person",
     ),
     ("referrals", "referrer_app_user_id", "bo_referrals_referrer", "the referrals search"),
+    (
+        "referrals",
+        "updated_at DESC, code DESC",
+        "bo_referrals_updated_at",
+        "the referrals list and export (newest first)",
+    ),
     # The lists' own order, tie-breaker included (the admin adds id DESC): a page reads its rows
     # from the index instead of sorting the whole table.
     (

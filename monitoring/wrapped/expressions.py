@@ -171,9 +171,12 @@ def digest_sql(table: str = "app_wrapped_runs", kind: str = JSON) -> str:
         fields = f"'stage', {stage}, 'warnings', {warnings}, 'email', x.data_jobs #>> '{{email_send,status}}'"
         return f"(SELECT json_build_object({fields}, {progress}) FROM {record})"
 
+    # A huge payload's stage: a ready run's is its status, decided before the payload is touched
+    # (nul_safe's strpos alone would detoast megabytes); only a run still in progress reads it.
+    huge_stage = f"(CASE WHEN {status} = 'ready' THEN 'ready' ELSE {stage_filter_sql(table, kind)} END)"
     return (
         f"(CASE WHEN pg_column_size({raw}) > {HUGE_PAYLOAD_BYTES} THEN json_build_object("
-        f"'stage', {stage_filter_sql(table, kind)}, 'huge_payload', pg_column_size({raw})) "
+        f"'stage', {huge_stage}, 'huge_payload', pg_column_size({raw})) "
         f"ELSE {nul_safe(full, raw, kind)} END)"
     )
 

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.utils import timezone
 
 from backoffice.filters import DefaultChoiceFilter
+from backoffice.pagination import uncounted
 from monitoring.wrapped import queries
 
 
@@ -80,5 +81,6 @@ class NeedsReauthFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(auth_status__in=queries.NEEDS_REAUTH_STATUSES)
+            # Each device's latest auth job decides: not counted (a count would probe every device).
+            return uncounted(queryset.filter(auth_status__in=queries.NEEDS_REAUTH_STATUSES))
         return queryset

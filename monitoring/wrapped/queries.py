@@ -16,6 +16,7 @@ from django.db.models import BooleanField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
 from backoffice.fields import SourceJSONField
+from backoffice.pagination import uncounted
 from backoffice.search import EMAIL, TEXT, classify
 from monitoring.wrapped import expressions
 from monitoring.wrapped.models import (
@@ -115,13 +116,18 @@ def filter_stage(runs: QuerySet[WrappedRun], stage: str) -> QuerySet[WrappedRun]
     if stage == READY:
         return runs.filter(status="ready")
     if stage in (READY_EMAIL_SENT, READY_EMAIL_FAILED):
+        # Rows in the list's order from bo_runs_email_status; not counted: a count of an expression
+        # over the payload cannot be index-only, it would read thousands of payloads (or every one).
         wanted = "succeeded" if stage == READY_EMAIL_SENT else "failed"
-        return runs.filter(status="ready").alias(email_status=email_status_expression()).filter(email_status=wanted)
+        return uncounted(
+            runs.filter(status="ready").alias(email_status=email_status_expression()).filter(email_status=wanted)
+        )
     return runs.exclude(status="ready").alias(stage_filter=stage_expression()).filter(stage_filter=stage)
 
 
 def filter_has_warnings(runs: QuerySet[WrappedRun], has: bool) -> QuerySet[WrappedRun]:
-    return runs.alias(has_warnings=has_warnings_expression()).filter(has_warnings=has)
+    """Rows from bo_runs_warnings in the list's order; not counted (as the email outcomes above)."""
+    return uncounted(runs.alias(has_warnings=has_warnings_expression()).filter(has_warnings=has))
 
 
 # -- run detail -----------------------------------------------------------------------------------
@@ -317,21 +323,51 @@ def payload_warnings(payload) -> list[str]:
 OPEN_JOB_STATUSES = ("pending", "running", "failed")
 
 
-def queue_counts(statuses=OPEN_JOB_STATUSES) -> dict[str, dict[str, int]]:
-    """{task_name: {status: n}} for the given statuses: one grouped query."""
-    from django.db.models import Count
+# A count past this reads "10,000+": each (task, status) count stops there, so the queue's counts
+# read at most this many index entries per cell however long a backlog grows.
+QUEUE_COUNT_CAP = 10_000
+# The (status, task_name) pairs present: a skip scan of bo_jobs_status_task_created, one index descent per
+# pair, whatever task names the service uses.
+QUEUE_PAIRS_SQL = """
+WITH RECURSIVE pairs AS (
+    (SELECT status, task_name FROM app_jobs ORDER BY status, task_name LIMIT 1)
+    UNION ALL
+    SELECT next.status, next.task_name
+      FROM pairs p
+     CROSS JOIN LATERAL (
+           SELECT j.status, j.task_name FROM app_jobs j
+            WHERE (j.status, j.task_name) > (p.status, p.task_name)
+            ORDER BY j.status, j.task_name LIMIT 1) next
+)
+SELECT status, task_name FROM pairs WHERE status = ANY(%s)
+"""
+# One capped count per pair (index-only on bo_jobs_status_task_created).
+QUEUE_CELL_SQL = (
+    "SELECT %s, %s, (SELECT count(*) FROM (SELECT 1 FROM app_jobs WHERE status = %s AND task_name = %s LIMIT %s) c)"
+)
 
-    rows = (
-        AppJob.objects.filter(status__in=statuses)
-        .order_by()
-        .values("task_name", "status")
-        .annotate(n=Count("*"))
-        .values_list("task_name", "status", "n")
-    )
+
+def queue_counts(statuses=OPEN_JOB_STATUSES) -> dict[str, dict[str, int]]:
+    """{task_name: {status: n}} for the given statuses, each n capped at QUEUE_COUNT_CAP + 1: two queries
+    (the pairs present, then their capped counts) however long a backlog grows."""
+    with connections["wrapped"].cursor() as cursor:
+        cursor.execute(QUEUE_PAIRS_SQL, [list(statuses)])
+        pairs = cursor.fetchall()
+        rows = []
+        if pairs:
+            cursor.execute(
+                " UNION ALL ".join([QUEUE_CELL_SQL] * len(pairs)),
+                [v for status, task in pairs for v in (task, status, status, task, QUEUE_COUNT_CAP + 1)],
+            )
+            rows = cursor.fetchall()
     table: dict[str, dict[str, int]] = {}
     for task, status, n in rows:
         table.setdefault(task, {})[status] = n
     return dict(sorted(table.items()))
+
+
+def queue_count_text(n: int) -> str:
+    return f"{QUEUE_COUNT_CAP:,}+" if n > QUEUE_COUNT_CAP else f"{n:,}"
 
 
 def jobs_for_list(jobs: QuerySet[AppJob]) -> QuerySet[AppJob]:

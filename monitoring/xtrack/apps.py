@@ -38,6 +38,15 @@ RECOMMENDED_INDEXES = [
         "the jobs list (last status, success rate) and the job page (executions)",
     ),
     ("job_executions", "status, id DESC", "bo_job_executions_status_id", "the executions list's status filter"),
+    # The bind tokens list filtered by channel or used, in its order (id DESC): the page stops after
+    # its rows and the bounded count reads only the matching index entries, not the whole table.
+    (
+        "notification_bind_tokens",
+        "channel, id DESC",
+        "bo_bind_tokens_channel_id",
+        "the bind tokens list filtered by channel (Telegram / Email)",
+    ),
+    ("notification_bind_tokens", "used, id DESC", "bo_bind_tokens_used_id", "the bind tokens list filtered by used"),
     # Case-insensitive search: without them the searches match exactly (and say so).
     (
         "jobs",
