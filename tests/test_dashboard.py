@@ -22,6 +22,17 @@ def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
+def dashboard_html(client) -> str:
+    """The dashboard as a browser shows it a moment later: the page, each panel's first poll in place."""
+    page = client.get(reverse("admin:index")).content.decode()
+
+    def polled(match):
+        url = re.search(r'hx-get="([^"]+)"', match.group(0)).group(1)
+        return client.get(url, headers={"HX-Request": "true"}).content.decode()
+
+    return re.sub(r'<section class="dash-panel[^"]*".*?</section>', polled, page, flags=re.S)
+
+
 def panel_html(html: str, source: str, name: str) -> str:
     match = re.search(rf'<section class="dash-panel[^"]*" id="panel-{source}-{name}".*?</section>', html, re.S)
     assert match, f"panel {source}.{name} missing"
@@ -39,7 +50,7 @@ def test_wrapped_panel_counts_stages_failures_and_stuck_runs_with_links(client_f
     w.WrappedRunFactory(stage="watch_history", blocking_status="running", updated_at=naive_now - timedelta(hours=2))
     w.WrappedRunFactory(updated_at=naive_now - timedelta(minutes=1))  # ready
     w.WrappedRunFactory(failed_stage="email_send", updated_at=naive_now - timedelta(days=3))  # outside 24 h
-    html = panel_html(client_for("viewer").get(reverse("admin:index")).content.decode(), "wrapped", "runs")
+    html = panel_html(dashboard_html(client_for("viewer")), "wrapped", "runs")
     text = text_of(html)
     assert "1 Ready 1 Fetching watch history 1 Running analysis 1 Email pending/failed 0 Pending (unknown)" in text
     assert "1 failed, last hour 2 failed, last 24 h 1 pending with no update for 30 min" in text
@@ -52,7 +63,7 @@ def test_queue_panel_shows_task_by_status_with_oldest_pending_age(client_for, na
     w.AppJobFactory(task_name="email_send", status="pending", created_at=naive_now - timedelta(minutes=42))
     w.AppJobFactory(task_name="email_send", status="failed")
     w.AppJobFactory(task_name="watch_history", status="succeeded")  # not open: not shown
-    text = text_of(panel_html(client_for("viewer").get(reverse("admin:index")).content.decode(), "wrapped", "queue"))
+    text = text_of(panel_html(dashboard_html(client_for("viewer")), "wrapped", "queue"))
     assert "email_send 1 0 1 42 min" in text
     assert "watch_history" not in text
 
@@ -65,7 +76,7 @@ def test_posters_panel_shows_batches_in_progress_and_todays_failures(client_for)
         poster = p.GeneratedPosterFactory(job=batch, status="failed", created_at=now)
         p.PosterFailureDetailFactory(job=batch, poster=poster, failure_type=failure_type, created_at=now)
     p.GeneratedPosterFactory(job=batch, status="completed", created_at=now)
-    html = panel_html(client_for("viewer").get(reverse("admin:index")).content.decode(), "posters", "batches")
+    html = panel_html(dashboard_html(client_for("viewer")), "posters", "batches")
     text = text_of(html)
     assert "4 posters today 75.0 % failed today (3)" in text
     assert f"{batch.job_id} processing 10 / 40 3" in text
@@ -76,7 +87,7 @@ def test_posters_panel_shows_batches_in_progress_and_todays_failures(client_for)
 def test_publishing_panels_show_the_stats_api_figures(client_for):
     pub.PublishLogFactory(status="failed")
     pub.PublishLogFactory(status="pending")
-    html = client_for("viewer").get(reverse("admin:index")).content.decode()
+    html = dashboard_html(client_for("viewer"))
     assert "0 processing 0 published 1 failed" in text_of(panel_html(html, "publishing", "queue"))
     assert "50 % queue saturation" in text_of(panel_html(html, "publishing", "orchestrator"))
 
@@ -100,12 +111,10 @@ def test_a_source_that_is_down_leaves_the_other_panels_working(client_for):
     connection.close()
     connection.settings_dict["NAME"] = "no_such_database_here"
     try:
-        response = client_for("viewer").get(reverse("admin:index"))
+        html = dashboard_html(client_for("viewer"))
     finally:
         connection.close()
         connection.settings_dict["NAME"] = real_name
-    assert response.status_code == 200
-    html = response.content.decode()
     assert "Posters is down." in text_of(panel_html(html, "posters", "batches"))
     assert "Posters is down." not in text_of(panel_html(html, "wrapped", "runs"))
     assert "1 Email pending/failed" in text_of(panel_html(html, "wrapped", "runs"))
@@ -149,6 +158,53 @@ def test_my_actions_panel_lists_my_own_recent_actions(client_for, django_user_mo
         path="/admin/wrapped/runs/run-43/retry",
         outcome="timeout",
     )
-    text = text_of(panel_html(operator.get(reverse("admin:index")).content.decode(), "backoffice", "my_actions"))
+    text = text_of(panel_html(dashboard_html(operator), "backoffice", "my_actions"))
     assert "wrapped retry_run run-42 OK" in text
     assert "run-43" not in text
+
+
+def _age_snapshot(key: str, seconds: int) -> None:
+    state = cache.get(key)
+    cache.set(key, {**state, "computed_at": state["computed_at"] - timedelta(seconds=seconds)})
+
+
+def test_a_first_visit_renders_at_once_with_computing_panels_that_fill_in_by_their_polls(client_for):
+    w.AppJobFactory(task_name="email_send", status="failed")
+    viewer = client_for("viewer")
+    cache.clear()
+    sources = [alias for alias in connections if alias != "default"]
+    with query_budget(*sources, at_most=0):
+        page = viewer.get(reverse("admin:index")).content.decode()
+    queue = panel_html(page, "wrapped", "queue")
+    assert "computing…" in text_of(queue) and 'hx-trigger="load, every 5s, refresh"' in queue
+    assert "email_send" not in text_of(queue)
+    polled = viewer.get(reverse("admin:dashboard_panel", args=["wrapped", "queue"]), headers={"HX-Request": "true"})
+    assert "email_send 0 0 1" in text_of(polled.content.decode())
+    assert "computing…" not in text_of(polled.content.decode())
+    # the next visit shows the snapshot straight away
+    assert "email_send 0 0 1" in text_of(
+        panel_html(viewer.get(reverse("admin:index")).content.decode(), "wrapped", "queue")
+    )
+
+
+def test_a_stale_panel_is_recomputed_once_however_many_staff_poll_it(client_for):
+    w.AppJobFactory(task_name="email_send", status="failed")
+    viewer = client_for("viewer")
+    url = reverse("admin:dashboard_panel", args=["wrapped", "queue"])
+    cache.clear()
+    viewer.get(url, headers={"HX-Request": "true"})
+    w.AppJobFactory(task_name="email_send", status="failed")
+    _age_snapshot("dashboard:wrapped.queue", 90)
+    # someone else holds the recomputation: every poll answers the stale snapshot, with its age
+    cache.add("dashboard:wrapped.queue:lock", True)
+    with query_budget("wrapped", at_most=0):
+        stale = [viewer.get(url, headers={"HX-Request": "true"}).content.decode() for _ in range(20)]
+    assert all("email_send 0 0 1" in text_of(html) for html in stale)
+    assert "90 s ago, refreshing…" in text_of(stale[0])
+    assert 'hx-trigger="load delay:1s, every 5s, refresh"' in stale[0]
+    cache.delete("dashboard:wrapped.queue:lock")
+    # the lock free again: twenty pollers, one query, all see the new figures
+    with query_budget("wrapped", at_most=1, exactly=True):
+        fresh = [viewer.get(url, headers={"HX-Request": "true"}).content.decode() for _ in range(20)]
+    assert all("email_send 0 0 2" in text_of(html) for html in fresh)
+    assert "refreshing" not in text_of(fresh[-1])
