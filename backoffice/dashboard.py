@@ -55,6 +55,21 @@ class Panel:
         return f"{self.source}.{self.name}"
 
 
+@dataclass(frozen=True)
+class AtLeast:
+    """A count that stopped at its cap: the panel shows "10,000+" (the list behind it counts exactly)."""
+
+    n: int
+
+    def __str__(self) -> str:
+        return f"{self.n:,}+"
+
+
+def capped(n: int, cap: int) -> int | AtLeast:
+    """`n` as counted with LIMIT cap + 1: itself up to the cap, AtLeast(cap) beyond it."""
+    return AtLeast(cap) if n > cap else n
+
+
 @memoize
 def all_panels() -> tuple[Panel, ...]:
     panels = list(import_module("backoffice.dashboard_panels").PANELS)

@@ -93,7 +93,10 @@ def test_publishing_panels_show_the_stats_api_figures(client_for):
 
 
 def test_every_panel_is_one_query_and_then_served_from_cache(client_for, django_user_model):
+    from monitoring.wrapped import expressions
+
     user = client_for("admin") and django_user_model.objects.get(username="admin-user")
+    expressions.json_kind()  # the payload's type, read once per process (not per refresh)
     for panel in all_panels():
         cache.clear()
         alias = "default" if panel.source == "backoffice" else panel.source
@@ -208,3 +211,29 @@ def test_a_stale_panel_is_recomputed_once_however_many_staff_poll_it(client_for)
         fresh = [viewer.get(url, headers={"HX-Request": "true"}).content.decode() for _ in range(20)]
     assert all("email_send 0 0 2" in text_of(html) for html in fresh)
     assert "refreshing" not in text_of(fresh[-1])
+
+
+def test_queue_depth_replays_the_last_hour_from_jobs_that_moved_in_it(client_for, naive_now):
+    ago = lambda minutes: naive_now - timedelta(minutes=minutes)  # noqa: E731
+    w.AppJobFactory(status="pending", created_at=ago(180), updated_at=ago(120))  # open all hour, never moved
+    w.AppJobFactory(status="succeeded", created_at=ago(120), updated_at=ago(32))  # open until 32 min ago
+    w.AppJobFactory(status="running", created_at=ago(12), updated_at=ago(12))  # open for the last 12 min
+    w.AppJobFactory(status="failed", created_at=ago(180), updated_at=ago(170))  # never open in the hour
+    html = panel_html(dashboard_html(client_for("viewer")), "wrapped", "queue_depth")
+    depth = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', html)]
+    assert depth == [2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 2, 2, 2]
+
+
+def test_panels_cap_big_counts_and_say_so(client_for, naive_now, monkeypatch):
+    from monitoring.wrapped import dashboard
+
+    monkeypatch.setattr(dashboard, "QUEUE_CAP", 2)
+    monkeypatch.setattr(dashboard, "STAGE_CAP", 2)
+    for _ in range(3):
+        w.AppJobFactory(task_name="email_send", status="failed")
+        w.WrappedRunFactory(failed_stage="email_send", updated_at=naive_now - timedelta(minutes=5))
+    w.AppJobFactory(task_name="email_send", status="pending")
+    html = dashboard_html(client_for("viewer"))
+    assert "email_send 1 0 2+" in text_of(panel_html(html, "wrapped", "queue"))
+    assert "2+ Email pending/failed" in text_of(panel_html(html, "wrapped", "runs"))
+    assert "3 failed, last 24 h" in text_of(panel_html(html, "wrapped", "runs"))  # status counts stay exact

@@ -25,6 +25,35 @@ SERVICE_INDEXES = [
     ("publish_logs", "platform_post_id", "idx_publish_logs_platform_post_id"),
 ]
 
+# Indexes the dashboard's publishing panels and the stats API read (index-only where a column
+# list can say it). (table, columns, name, pages)
+RECOMMENDED_INDEXES = [
+    (
+        "publish_logs",
+        "platform, clip_id, status",
+        "bo_publish_logs_platform_clip",
+        "stats platforms and the platforms panel (clips ready / published, the mean clip score)",
+    ),
+    (
+        "publish_logs",
+        "platform, status, requested_at, published_at",
+        "bo_publish_logs_platform_status_requested",
+        "stats queue (with and without ?platform=) and the queue panel",
+    ),
+    (
+        "publish_logs",
+        "status, social_account_id",
+        "bo_publish_logs_status_account",
+        "stats orchestrator and the orchestrator panel (active workers)",
+    ),
+    (
+        "jobs",
+        "(params ->> 'platform'), status",
+        "bo_jobs_platform_status",
+        "stats platforms and the platforms panel (jobs completed / failed by params.platform)",
+    ),
+]
+
 
 class PublishingConfig(SourceAppConfig):
     name = "monitoring.publishing"
@@ -38,7 +67,7 @@ class PublishingConfig(SourceAppConfig):
     }
     secret_columns = SECRET_COLUMNS
     service_indexes = SERVICE_INDEXES
-    recommended_indexes = []
+    recommended_indexes = RECOMMENDED_INDEXES
 
     dashboard = "dashboard"
     find = "find"

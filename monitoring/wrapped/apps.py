@@ -119,6 +119,16 @@ RECOMMENDED_INDEXES += [
     ("referral_events", "referred_app_user_id", "bo_referral_events_referred", "the referral events search"),
 ]
 
+# The dashboard's panels (monitoring/wrapped/dashboard.py); the others they read are named above.
+RECOMMENDED_INDEXES += [
+    (
+        "app_jobs",
+        "status, task_name, created_at",
+        "bo_jobs_status_task_created",
+        "the dashboard's queue panel (the oldest pending job of each task, index-only)",
+    ),
+]
+
 
 class WrappedConfig(SourceAppConfig):
     name = "monitoring.wrapped"
