@@ -94,8 +94,10 @@ def queue(logs: QuerySet | None = None, now: datetime | None = None) -> Stats:
     A log published before it was requested is a data error and is left out of the average.
     """
     logs = PublishLog.objects.all() if logs is None else logs
+    # count(status) (never null), not count(id): every column read is then in
+    # bo_publish_logs_platform_status_requested, and the logs are read index-only
     row = logs.filter(status__in=QUEUE_STATUSES).aggregate(
-        **{status: Count("pk", filter=Q(status=status)) for status in QUEUE_STATUSES},
+        **{status: Count("status", filter=Q(status=status)) for status in QUEUE_STATUSES},
         processing_time=Avg(F("published_at") - F("requested_at"), filter=Q(published_at__gte=F("requested_at"))),
         oldest_pending=Min("requested_at", filter=Q(status="pending")),
     )
