@@ -237,3 +237,12 @@ def test_panels_cap_big_counts_and_say_so(client_for, naive_now, monkeypatch):
     assert "email_send 1 0 2+" in text_of(panel_html(html, "wrapped", "queue"))
     assert "2+ Email pending/failed" in text_of(panel_html(html, "wrapped", "runs"))
     assert "3 failed, last 24 h" in text_of(panel_html(html, "wrapped", "runs"))  # status counts stay exact
+
+
+def test_a_polled_chart_carries_its_numbers_outside_a_script_tag(client_for):
+    # htmx drops the <script> tags of what it swaps in (allowScriptTags is off under the CSP)
+    url = reverse("admin:dashboard_panel", args=["wrapped", "queue_depth"])
+    html = client_for("viewer").get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "<script" not in html
+    spec = re.search(r'<div hidden id="chart-wrapped-queue_depth"[^>]*>(.*?)</div>', html, re.S).group(1)
+    assert "&quot;label&quot;: &quot;open jobs&quot;" in spec
