@@ -1,9 +1,14 @@
 """The landing dashboard: one panel per source, each a cached query refreshed by htmx every 5 s.
 
 A source lists its panels in `monitoring/<source>/dashboard.py` as `PANELS`. Each panel's
-`compute()` runs one index-friendly query and returns the template context; the result is
-cached for `cache_seconds`, so any number of staff watching costs one query per panel per
-refresh. A panel whose source fails shows as down; the others keep working.
+`compute()` runs one index-friendly query and returns the template context.
+
+Stale-while-revalidate: a panel's snapshot is fresh for `cache_seconds` and kept for
+`KEEP_SECONDS`. A poll answers from the snapshot, with its age; once it is stale, the one poll
+that takes the panel's cache lock recomputes it after sending its answer, so no poll waits for a
+query and twenty staff watching cost one query per panel per refresh. The dashboard page
+itself never queries a source: a panel with no snapshot yet renders as "computing…" and fills
+in from its first poll. A panel whose source fails shows as down; the others keep working.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache as memoize
 from importlib import import_module
 
@@ -29,6 +35,8 @@ from backoffice.sources import get_source
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 5
+KEEP_SECONDS = 15 * 60  # a stale snapshot is still shown, with its age, this long
+LOCK_SECONDS = 60  # a recomputation that died holds its panel's lock at most this long
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,21 @@ class Panel:
     @property
     def key(self) -> str:
         return f"{self.source}.{self.name}"
+
+
+@dataclass(frozen=True)
+class AtLeast:
+    """A count that stopped at its cap: the panel shows "10,000+" (the list behind it counts exactly)."""
+
+    n: int
+
+    def __str__(self) -> str:
+        return f"{self.n:,}+"
+
+
+def capped(n: int, cap: int) -> int | AtLeast:
+    """`n` as counted with LIMIT cap + 1: itself up to the cap, AtLeast(cap) beyond it."""
+    return AtLeast(cap) if n > cap else n
 
 
 @memoize
@@ -66,26 +89,81 @@ def visible_panels(user) -> list[Panel]:
     ]
 
 
-def panel_state(panel: Panel, user) -> dict:
-    """The panel's context, from cache when fresh; a failing source gives a "down" state, not an error."""
-    key = f"dashboard:{panel.key}" + (f":{user.pk}" if panel.per_user else "")
+def snapshot(
+    key: str,
+    max_age: float,
+    compute: Callable[[], dict],
+    *,
+    recompute: bool = True,
+    later: Callable[[Callable[[], None]], None] | None = None,
+) -> dict | None:
+    """The cached snapshot under `key` ({..., "computed_at"}), recomputed once it is older than `max_age`.
+
+    Only the caller that takes the key's lock (cache.add: atomic) recomputes; the others get the
+    stale snapshot, or None when there is none yet. With `later` (see `after_response`) the lock
+    holder answers from the stale snapshot too and recomputes once its response is sent; with no
+    snapshot at all it computes now. `recompute=False` only reads.
+    """
     state = cache.get(key)
-    if state is None:
-        try:
-            data = panel.compute(user) if panel.per_user else panel.compute()
-            state = {"data": data, "down": None}
-        except DatabaseError as exc:
-            logger.warning("dashboard panel %s failed: %s", panel.key, exc)
-            first_line = (str(exc.__cause__ or exc).strip().splitlines() or [type(exc).__name__])[0]
-            state = {"data": None, "down": first_line[:200]}
-        state["computed_at"] = timezone.now()
-        cache.set(key, state, panel.cache_seconds)
+    if state is not None and timezone.now() - state["computed_at"] < timedelta(seconds=max_age):
+        return state
+    if not recompute or not cache.add(f"{key}:lock", True, LOCK_SECONDS):
+        return state
+    if state is not None and later is not None:
+        later(lambda: _refresh(key, compute, quiet=True))
+        return state
+    return _refresh(key, compute)
+
+
+def _refresh(key: str, compute: Callable[[], dict], *, quiet: bool = False) -> dict | None:
+    try:
+        state = {**compute(), "computed_at": timezone.now()}
+        cache.set(key, state, KEEP_SECONDS)
+        return state
+    except Exception as exc:
+        if not quiet:
+            raise
+        # after the response nobody is waiting for it: the next stale poll tries again
+        logger.warning("recomputing %s failed: %s", key, exc)
+        return None
+    finally:
+        cache.delete(f"{key}:lock")
+
+
+def after_response(response, work: list[Callable[[], None]]):
+    """Run `work` once the response is sent: the WSGI server closes a response after its last
+    byte (gunicorn's sync worker, Django's test client alike), and Django runs its closers then."""
+    response._resource_closers.extend(work)
+    return response
+
+
+def _computed(panel: Panel, user) -> dict:
+    try:
+        return {"data": panel.compute(user) if panel.per_user else panel.compute(), "down": None}
+    except DatabaseError as exc:
+        logger.warning("dashboard panel %s failed: %s", panel.key, exc)
+        first_line = (str(exc.__cause__ or exc).strip().splitlines() or [type(exc).__name__])[0]
+        return {"data": None, "down": first_line[:200]}
+
+
+def panel_state(panel: Panel, user, *, recompute: bool = True, later=None) -> dict:
+    """The panel's template context: its snapshot (recomputed when stale, see `snapshot`), its age.
+
+    No snapshot yet gives `computing`; a failing source gives a "down" state, not an error.
+    """
+    key = f"dashboard:{panel.key}" + (f":{user.pk}" if panel.per_user else "")
+    state = snapshot(key, panel.cache_seconds, lambda: _computed(panel, user), recompute=recompute, later=later)
     source_label = "Back office" if panel.source == "backoffice" else get_source(panel.source).label
-    return {"panel": panel, "source_label": source_label, "poll_seconds": POLL_SECONDS, **state}
+    context = {"panel": panel, "source_label": source_label, "poll_seconds": POLL_SECONDS}
+    if state is None:
+        return {**context, "computing": True, "data": None, "down": None, "computed_at": None}
+    age = (timezone.now() - state["computed_at"]).total_seconds()
+    return {**context, **state, "computing": False, "age_seconds": int(age), "stale": age >= panel.cache_seconds}
 
 
 def dashboard_context(request) -> dict:
-    return {"panels": [panel_state(panel, request.user) for panel in visible_panels(request.user)]}
+    """The page shows what is cached and queries no source: each panel's poll brings it up to date."""
+    return {"panels": [panel_state(panel, request.user, recompute=False) for panel in visible_panels(request.user)]}
 
 
 def panel_view(request, source: str, name: str):
@@ -101,4 +179,7 @@ def panel_view(request, source: str, name: str):
         return HttpResponseStopPolling()
     if not request.htmx:
         return redirect("admin:index")
-    return TemplateResponse(request, "backoffice/dashboard/panel.html", panel_state(panel, request.user))
+    work = []
+    state = panel_state(panel, request.user, later=work.append)
+    response = TemplateResponse(request, "backoffice/dashboard/panel.html", {**state, "polled": True})
+    return after_response(response, work)

@@ -22,6 +22,17 @@ def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
+def dashboard_html(client) -> str:
+    """The dashboard as a browser shows it a moment later: the page, each panel's first poll in place."""
+    page = client.get(reverse("admin:index")).content.decode()
+
+    def polled(match):
+        url = re.search(r'hx-get="([^"]+)"', match.group(0)).group(1)
+        return client.get(url, headers={"HX-Request": "true"}).content.decode()
+
+    return re.sub(r'<section class="dash-panel[^"]*".*?</section>', polled, page, flags=re.S)
+
+
 def panel_html(html: str, source: str, name: str) -> str:
     match = re.search(rf'<section class="dash-panel[^"]*" id="panel-{source}-{name}".*?</section>', html, re.S)
     assert match, f"panel {source}.{name} missing"
@@ -39,7 +50,7 @@ def test_wrapped_panel_counts_stages_failures_and_stuck_runs_with_links(client_f
     w.WrappedRunFactory(stage="watch_history", blocking_status="running", updated_at=naive_now - timedelta(hours=2))
     w.WrappedRunFactory(updated_at=naive_now - timedelta(minutes=1))  # ready
     w.WrappedRunFactory(failed_stage="email_send", updated_at=naive_now - timedelta(days=3))  # outside 24 h
-    html = panel_html(client_for("viewer").get(reverse("admin:index")).content.decode(), "wrapped", "runs")
+    html = panel_html(dashboard_html(client_for("viewer")), "wrapped", "runs")
     text = text_of(html)
     assert "1 Ready 1 Fetching watch history 1 Running analysis 1 Email pending/failed 0 Pending (unknown)" in text
     assert "1 failed, last hour 2 failed, last 24 h 1 pending with no update for 30 min" in text
@@ -52,7 +63,7 @@ def test_queue_panel_shows_task_by_status_with_oldest_pending_age(client_for, na
     w.AppJobFactory(task_name="email_send", status="pending", created_at=naive_now - timedelta(minutes=42))
     w.AppJobFactory(task_name="email_send", status="failed")
     w.AppJobFactory(task_name="watch_history", status="succeeded")  # not open: not shown
-    text = text_of(panel_html(client_for("viewer").get(reverse("admin:index")).content.decode(), "wrapped", "queue"))
+    text = text_of(panel_html(dashboard_html(client_for("viewer")), "wrapped", "queue"))
     assert "email_send 1 0 1 42 min" in text
     assert "watch_history" not in text
 
@@ -65,7 +76,7 @@ def test_posters_panel_shows_batches_in_progress_and_todays_failures(client_for)
         poster = p.GeneratedPosterFactory(job=batch, status="failed", created_at=now)
         p.PosterFailureDetailFactory(job=batch, poster=poster, failure_type=failure_type, created_at=now)
     p.GeneratedPosterFactory(job=batch, status="completed", created_at=now)
-    html = panel_html(client_for("viewer").get(reverse("admin:index")).content.decode(), "posters", "batches")
+    html = panel_html(dashboard_html(client_for("viewer")), "posters", "batches")
     text = text_of(html)
     assert "4 posters today 75.0 % failed today (3)" in text
     assert f"{batch.job_id} processing 10 / 40 3" in text
@@ -76,13 +87,16 @@ def test_posters_panel_shows_batches_in_progress_and_todays_failures(client_for)
 def test_publishing_panels_show_the_stats_api_figures(client_for):
     pub.PublishLogFactory(status="failed")
     pub.PublishLogFactory(status="pending")
-    html = client_for("viewer").get(reverse("admin:index")).content.decode()
+    html = dashboard_html(client_for("viewer"))
     assert "0 processing 0 published 1 failed" in text_of(panel_html(html, "publishing", "queue"))
     assert "50 % queue saturation" in text_of(panel_html(html, "publishing", "orchestrator"))
 
 
 def test_every_panel_is_one_query_and_then_served_from_cache(client_for, django_user_model):
+    from monitoring.wrapped import expressions
+
     user = client_for("admin") and django_user_model.objects.get(username="admin-user")
+    expressions.json_kind()  # the payload's type, read once per process (not per refresh)
     for panel in all_panels():
         cache.clear()
         alias = "default" if panel.source == "backoffice" else panel.source
@@ -100,12 +114,10 @@ def test_a_source_that_is_down_leaves_the_other_panels_working(client_for):
     connection.close()
     connection.settings_dict["NAME"] = "no_such_database_here"
     try:
-        response = client_for("viewer").get(reverse("admin:index"))
+        html = dashboard_html(client_for("viewer"))
     finally:
         connection.close()
         connection.settings_dict["NAME"] = real_name
-    assert response.status_code == 200
-    html = response.content.decode()
     assert "Posters is down." in text_of(panel_html(html, "posters", "batches"))
     assert "Posters is down." not in text_of(panel_html(html, "wrapped", "runs"))
     assert "1 Email pending/failed" in text_of(panel_html(html, "wrapped", "runs"))
@@ -149,6 +161,88 @@ def test_my_actions_panel_lists_my_own_recent_actions(client_for, django_user_mo
         path="/admin/wrapped/runs/run-43/retry",
         outcome="timeout",
     )
-    text = text_of(panel_html(operator.get(reverse("admin:index")).content.decode(), "backoffice", "my_actions"))
+    text = text_of(panel_html(dashboard_html(operator), "backoffice", "my_actions"))
     assert "wrapped retry_run run-42 OK" in text
     assert "run-43" not in text
+
+
+def _age_snapshot(key: str, seconds: int) -> None:
+    state = cache.get(key)
+    cache.set(key, {**state, "computed_at": state["computed_at"] - timedelta(seconds=seconds)})
+
+
+def test_a_first_visit_renders_at_once_with_computing_panels_that_fill_in_by_their_polls(client_for):
+    w.AppJobFactory(task_name="email_send", status="failed")
+    viewer = client_for("viewer")
+    cache.clear()
+    sources = [alias for alias in connections if alias != "default"]
+    with query_budget(*sources, at_most=0):
+        page = viewer.get(reverse("admin:index")).content.decode()
+    queue = panel_html(page, "wrapped", "queue")
+    assert "computing…" in text_of(queue) and 'hx-trigger="load, every 5s, refresh"' in queue
+    assert "email_send" not in text_of(queue)
+    polled = viewer.get(reverse("admin:dashboard_panel", args=["wrapped", "queue"]), headers={"HX-Request": "true"})
+    assert "email_send 0 0 1" in text_of(polled.content.decode())
+    assert "computing…" not in text_of(polled.content.decode())
+    # the next visit shows the snapshot straight away
+    assert "email_send 0 0 1" in text_of(
+        panel_html(viewer.get(reverse("admin:index")).content.decode(), "wrapped", "queue")
+    )
+
+
+def test_a_stale_panel_is_recomputed_once_however_many_staff_poll_it(client_for):
+    w.AppJobFactory(task_name="email_send", status="failed")
+    viewer = client_for("viewer")
+    url = reverse("admin:dashboard_panel", args=["wrapped", "queue"])
+    cache.clear()
+    viewer.get(url, headers={"HX-Request": "true"})
+    w.AppJobFactory(task_name="email_send", status="failed")
+    _age_snapshot("dashboard:wrapped.queue", 90)
+    # someone else holds the recomputation: every poll answers the stale snapshot, with its age
+    cache.add("dashboard:wrapped.queue:lock", True)
+    with query_budget("wrapped", at_most=0):
+        stale = [viewer.get(url, headers={"HX-Request": "true"}).content.decode() for _ in range(20)]
+    assert all("email_send 0 0 1" in text_of(html) for html in stale)
+    assert "90 s ago, refreshing…" in text_of(stale[0])
+    assert 'hx-trigger="load delay:1s, every 5s, refresh"' in stale[0]
+    cache.delete("dashboard:wrapped.queue:lock")
+    # the lock free again: the first poll still answers at once and recomputes once it has answered
+    with query_budget("wrapped", at_most=1, exactly=True):
+        polls = [viewer.get(url, headers={"HX-Request": "true"}).content.decode() for _ in range(20)]
+    assert "email_send 0 0 1" in text_of(polls[0]) and "refreshing…" in text_of(polls[0])
+    assert all("email_send 0 0 2" in text_of(html) and "refreshing" not in text_of(html) for html in polls[1:])
+
+
+def test_queue_depth_replays_the_last_hour_from_jobs_that_moved_in_it(client_for, naive_now):
+    ago = lambda minutes: naive_now - timedelta(minutes=minutes)  # noqa: E731
+    w.AppJobFactory(status="pending", created_at=ago(180), updated_at=ago(120))  # open all hour, never moved
+    w.AppJobFactory(status="succeeded", created_at=ago(120), updated_at=ago(32))  # open until 32 min ago
+    w.AppJobFactory(status="running", created_at=ago(12), updated_at=ago(12))  # open for the last 12 min
+    w.AppJobFactory(status="failed", created_at=ago(180), updated_at=ago(170))  # never open in the hour
+    html = panel_html(dashboard_html(client_for("viewer")), "wrapped", "queue_depth")
+    depth = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', html)]
+    assert depth == [2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 2, 2, 2]
+
+
+def test_panels_cap_big_counts_and_say_so(client_for, naive_now, monkeypatch):
+    from monitoring.wrapped import dashboard, queries
+
+    monkeypatch.setattr(queries, "QUEUE_COUNT_CAP", 2)
+    monkeypatch.setattr(dashboard, "STAGE_CAP", 2)
+    for _ in range(3):
+        w.AppJobFactory(task_name="email_send", status="failed")
+        w.WrappedRunFactory(failed_stage="email_send", updated_at=naive_now - timedelta(minutes=5))
+    w.AppJobFactory(task_name="email_send", status="pending")
+    html = dashboard_html(client_for("viewer"))
+    assert "email_send 1 0 2+" in text_of(panel_html(html, "wrapped", "queue"))
+    assert "2+ Email pending/failed" in text_of(panel_html(html, "wrapped", "runs"))
+    assert "3 failed, last 24 h" in text_of(panel_html(html, "wrapped", "runs"))  # status counts stay exact
+
+
+def test_a_polled_chart_carries_its_numbers_outside_a_script_tag(client_for):
+    # htmx drops the <script> tags of what it swaps in (allowScriptTags is off under the CSP)
+    url = reverse("admin:dashboard_panel", args=["wrapped", "queue_depth"])
+    html = client_for("viewer").get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "<script" not in html
+    spec = re.search(r'<div hidden id="chart-wrapped-queue_depth"[^>]*>(.*?)</div>', html, re.S).group(1)
+    assert "&quot;label&quot;: &quot;open jobs&quot;" in spec

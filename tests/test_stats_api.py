@@ -298,3 +298,23 @@ def test_users_see_only_their_own_tokens(client_for):
     second = client_for("support")
     assert "viewer-token" not in second.get(reverse("admin:access_apitoken_changelist")).content.decode()
     assert "viewer-token" in client_for("admin").get(reverse("admin:access_apitoken_changelist")).content.decode()
+
+
+def test_a_stale_answer_is_served_with_its_age_while_one_caller_recomputes(api, publishing_world):
+    from django.core.cache import cache as shared
+
+    api.get(url("campaigns"))
+    key = "publishing-stats-campaigns"
+    state = shared.get(key)
+    shared.set(key, {**state, "computed_at": state["computed_at"] - dt.timedelta(seconds=30)})
+    shared.add(f"{key}:lock", True)  # another caller is recomputing
+    with query_budget("publishing", at_most=0):
+        response = api.get(url("campaigns"))
+    assert response["Age"] == "30" and response.json()["active"] == 2
+    shared.delete(f"{key}:lock")
+    f.CampaignFactory(status="active")
+    with query_budget("publishing", at_most=1, exactly=True):
+        first = api.get(url("campaigns"))  # answered from the stale snapshot, recomputed once sent
+        second = api.get(url("campaigns"))
+    assert (first["Age"], first.json()["active"]) == ("30", 2)
+    assert (second["Age"], second.json()["active"]) == ("0", 3)

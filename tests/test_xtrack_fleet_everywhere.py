@@ -13,7 +13,7 @@ from tests import seeding
 from tests.factories import fleet as fl
 from tests.factories import wrapped as w
 from tests.factories import xtrack as x
-from tests.test_dashboard import panel_html, text_of
+from tests.test_dashboard import dashboard_html, panel_html, text_of
 from tests.test_find import FIND, groups
 
 
@@ -36,7 +36,7 @@ def test_xtrack_panel_counts_executions_and_jobs_whose_last_run_failed(client_fo
     x.JobExecutionFactory(job=recovered, status="FAILED", started_at=now - timedelta(hours=3))
     x.JobExecutionFactory(job=recovered, status="COMPLETED", started_at=now - timedelta(hours=2))
     x.JobExecutionFactory(status="FAILED", started_at=now - timedelta(days=2))  # outside the window
-    html = panel_html(client_for("viewer").get(reverse("admin:index")).content.decode(), "xtrack", "executions")
+    html = panel_html(dashboard_html(client_for("viewer")), "xtrack", "executions")
     assert "2 completed 0 running 2 failed 1 jobs whose last run failed" in text_of(html)
     assert reverse("admin:xtrack_job_change", args=[failing.pk]) in html
     assert reverse("admin:xtrack_job_change", args=[recovered.pk]) not in html
@@ -51,7 +51,7 @@ def test_fleet_panel_calls_out_devices_accounts_events_and_failed_posts(client_f
     fl.SystemEventFactory(severity="critical")
     fl.SystemEventFactory(severity="critical", resolved=True)
     fl.DistributionFactory(status="failed")
-    text = text_of(panel_html(client_for("viewer").get(reverse("admin:index")).content.decode(), "fleet", "fleet"))
+    text = text_of(panel_html(dashboard_html(client_for("viewer")), "fleet", "fleet"))
     assert "1 devices disconnected" in text
     assert "1 battery under 20 % 1 storage under 5 GB" in text
     assert "accounts warming" in text and "1 accounts problem" in text

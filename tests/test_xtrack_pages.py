@@ -463,7 +463,9 @@ def test_failing_filter_lists_jobs_whose_latest_execution_failed(viewer, job_row
 
 
 def test_dashboard_failing_count_links_to_the_failing_filter(viewer, job_rows):
-    html = viewer.get(reverse("admin:index")).content.decode()
+    from tests.test_dashboard import dashboard_html
+
+    html = dashboard_html(viewer)
     assert f'href="{changelist(Job)}?failing=24h">1</a>' in html
 
 

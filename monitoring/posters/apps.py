@@ -39,6 +39,23 @@ RECOMMENDED_INDEXES = [
 ]
 
 
+# The dashboard's panels (monitoring/posters/dashboard.py): today's posters and failures, index-only.
+RECOMMENDED_INDEXES += [
+    (
+        "generated_posters",
+        "created_at, status",
+        "bo_generated_posters_created_status",
+        "the dashboard's batches panel (posters made and failed today) and posters-per-hour chart",
+    ),
+    (
+        "poster_failure_details",
+        "created_at, failure_type",
+        "bo_poster_failure_details_created_type",
+        "the dashboard's batches panel (today's top failure types)",
+    ),
+]
+
+
 class PostersConfig(SourceAppConfig):
     name = "monitoring.posters"
     label = "posters"  # == the DB alias the router sends these models to

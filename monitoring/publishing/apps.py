@@ -25,7 +25,8 @@ SERVICE_INDEXES = [
     ("publish_logs", "platform_post_id", "idx_publish_logs_platform_post_id"),
 ]
 
-# Indexes the back office's pages need beyond the service's own; check_sources prints them as
+# Indexes the back office's pages, the dashboard's publishing panels and the stats API need beyond
+# the service's own (index-only where a column list can say it); check_sources prints them as
 # CREATE INDEX CONCURRENTLY suggestions. (table, columns, name, pages)
 RECOMMENDED_INDEXES = [
     # The logs list filtered by "requested" (a date range): the bounded count is an index-only range
@@ -35,6 +36,30 @@ RECOMMENDED_INDEXES = [
         "requested_at, id",
         "bo_publish_logs_requested_at",
         "the publish logs list filtered by requested (date range)",
+    ),
+    (
+        "publish_logs",
+        "platform, clip_id, status",
+        "bo_publish_logs_platform_clip",
+        "stats platforms and the platforms panel (clips ready / published, the mean clip score)",
+    ),
+    (
+        "publish_logs",
+        "platform, status, requested_at, published_at",
+        "bo_publish_logs_platform_status_requested",
+        "stats queue (with and without ?platform=) and the queue panel",
+    ),
+    (
+        "publish_logs",
+        "status, social_account_id",
+        "bo_publish_logs_status_account",
+        "stats orchestrator and the orchestrator panel (active workers)",
+    ),
+    (
+        "jobs",
+        "(params ->> 'platform'), status",
+        "bo_jobs_platform_status",
+        "stats platforms and the platforms panel (jobs completed / failed by params.platform)",
     ),
 ]
 

@@ -5,18 +5,19 @@ from __future__ import annotations
 import logging
 
 import django_filters
-from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import Http404, JsonResponse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from backoffice.access import tokens
+from backoffice.dashboard import after_response, snapshot
 from monitoring.publishing import stats
 from monitoring.publishing.models import PublishLog
 
 logger = logging.getLogger(__name__)
 
-CACHE_SECONDS = 5
+CACHE_SECONDS = 5  # fresh this long; then the caller that takes the lock recomputes, the others get it with its Age
 VIEW_PERMISSION = "publishing.view_publishlog"
 
 
@@ -77,16 +78,18 @@ def stats_view(request, endpoint: str):
         return _error(400, "Invalid query parameter.", fields=parameters.errors.get_json_data())
     cleaned = parameters.form.cleaned_data
     key = "publishing-stats-" + "-".join([endpoint, *(f"{k}={v}" for k, v in sorted(cleaned.items()))])
-    result = cache.get(key)
-    if result is None:
-        try:
-            result = compute(parameters)
-        except DatabaseError as exc:
-            logger.warning("publishing stats %s failed: %s", endpoint, exc)
-            return _error(503, "The publishing database did not answer; try again shortly.")
-        cache.set(key, result, CACHE_SECONDS)
+    work = []
+    try:
+        state = snapshot(key, CACHE_SECONDS, lambda: {"stats": compute(parameters)}, later=work.append)
+        # None: another caller is computing the first snapshot; this one cannot answer without it
+        state = state or {"stats": compute(parameters), "computed_at": timezone.now()}
+    except DatabaseError as exc:
+        logger.warning("publishing stats %s failed: %s", endpoint, exc)
+        return _error(503, "The publishing database did not answer; try again shortly.")
+    result = state["stats"]
     response = JsonResponse(result.data)
     if result.estimated:
         response["X-Estimated-Fields"] = ",".join(result.estimated)
     response["Cache-Control"] = f"private, max-age={CACHE_SECONDS}"
-    return response
+    response["Age"] = str(int((timezone.now() - state["computed_at"]).total_seconds()))
+    return after_response(response, work)

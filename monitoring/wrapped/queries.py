@@ -326,44 +326,43 @@ OPEN_JOB_STATUSES = ("pending", "running", "failed")
 # A count past this reads "10,000+": each (task, status) count stops there, so the queue's counts
 # read at most this many index entries per cell however long a backlog grows.
 QUEUE_COUNT_CAP = 10_000
-# The (status, task_name) pairs present: a skip scan of bo_jobs_status_task_created, one index descent per
-# pair, whatever task names the service uses.
-QUEUE_PAIRS_SQL = """
+# The open queue in one query: the (status, task_name) pairs present, found by a skip scan of
+# bo_jobs_status_task_created (one index descent per pair, whatever task names the service uses),
+# each with its count capped at QUEUE_COUNT_CAP + 1 and, for pending work, the oldest job's
+# creation: index-only reads per pair however long a backlog grows.
+QUEUE_SQL = """
 WITH RECURSIVE pairs AS (
-    (SELECT status, task_name FROM app_jobs ORDER BY status, task_name LIMIT 1)
+    (SELECT status, task_name FROM app_jobs WHERE status = ANY(%(statuses)s)
+      ORDER BY status, task_name LIMIT 1)
     UNION ALL
-    SELECT next.status, next.task_name
-      FROM pairs p
-     CROSS JOIN LATERAL (
-           SELECT j.status, j.task_name FROM app_jobs j
-            WHERE (j.status, j.task_name) > (p.status, p.task_name)
-            ORDER BY j.status, j.task_name LIMIT 1) next
+    SELECT next.status, next.task_name FROM pairs p CROSS JOIN LATERAL (
+        SELECT j.status, j.task_name FROM app_jobs j
+         WHERE j.status = ANY(%(statuses)s) AND (j.status, j.task_name) > (p.status, p.task_name)
+         ORDER BY j.status, j.task_name LIMIT 1
+    ) next
 )
-SELECT status, task_name FROM pairs WHERE status = ANY(%s)
+SELECT p.task_name, p.status,
+       (SELECT count(*) FROM (SELECT 1 FROM app_jobs j
+          WHERE j.status = p.status AND j.task_name = p.task_name LIMIT %(cap)s) capped),
+       (SELECT min(j.created_at) FROM app_jobs j
+         WHERE p.status = 'pending' AND j.status = p.status AND j.task_name = p.task_name)
+  FROM pairs p ORDER BY 1, 2
 """
-# One capped count per pair (index-only on bo_jobs_status_task_created).
-QUEUE_CELL_SQL = (
-    "SELECT %s, %s, (SELECT count(*) FROM (SELECT 1 FROM app_jobs WHERE status = %s AND task_name = %s LIMIT %s) c)"
-)
+
+
+def queue_cells(statuses=OPEN_JOB_STATUSES) -> list[tuple[str, str, int, datetime | None]]:
+    """(task_name, status, n capped at QUEUE_COUNT_CAP + 1, oldest pending job's created_at) per pair."""
+    with connections["wrapped"].cursor() as cursor:
+        cursor.execute(QUEUE_SQL, {"statuses": list(statuses), "cap": QUEUE_COUNT_CAP + 1})
+        return cursor.fetchall()
 
 
 def queue_counts(statuses=OPEN_JOB_STATUSES) -> dict[str, dict[str, int]]:
-    """{task_name: {status: n}} for the given statuses, each n capped at QUEUE_COUNT_CAP + 1: two queries
-    (the pairs present, then their capped counts) however long a backlog grows."""
-    with connections["wrapped"].cursor() as cursor:
-        cursor.execute(QUEUE_PAIRS_SQL, [list(statuses)])
-        pairs = cursor.fetchall()
-        rows = []
-        if pairs:
-            cursor.execute(
-                " UNION ALL ".join([QUEUE_CELL_SQL] * len(pairs)),
-                [v for status, task in pairs for v in (task, status, status, task, QUEUE_COUNT_CAP + 1)],
-            )
-            rows = cursor.fetchall()
+    """{task_name: {status: n}} for the given statuses, each n capped at QUEUE_COUNT_CAP + 1."""
     table: dict[str, dict[str, int]] = {}
-    for task, status, n in rows:
+    for task, status, n, _oldest in queue_cells(statuses):
         table.setdefault(task, {})[status] = n
-    return dict(sorted(table.items()))
+    return table
 
 
 def queue_count_text(n: int) -> str:

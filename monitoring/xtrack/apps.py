@@ -63,6 +63,17 @@ RECOMMENDED_INDEXES = [
 ]
 
 
+# The dashboard's panels (monitoring/xtrack/dashboard.py): the last 24 h of executions, index-only.
+RECOMMENDED_INDEXES += [
+    (
+        "job_executions",
+        "created_at, status, job_id",
+        "bo_job_executions_created_status_job",
+        "the dashboard's executions panels (by status, jobs whose latest run failed, per hour)",
+    ),
+]
+
+
 class XtrackConfig(SourceAppConfig):
     name = "monitoring.xtrack"
     label = "xtrack"  # == the DB alias the router sends these models to

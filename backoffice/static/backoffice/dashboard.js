@@ -1,6 +1,7 @@
 // Dashboard behaviour, as a static file so the Content-Security-Policy needs no inline script:
 // - polling panels skip their request while the tab is hidden, and refresh once it is shown again;
-// - every <canvas data-chart="ID"> draws the JSON in <script type="application/json" id="ID">.
+// - every <canvas data-chart="ID"> draws the JSON text of the element with id ID (a json_script block,
+//   or a hidden element in a polled panel: htmx drops the <script> tags of what it swaps in).
 (function () {
   "use strict";
 
