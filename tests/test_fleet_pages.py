@@ -166,6 +166,25 @@ def test_device_detail_shows_its_accounts_and_says_why_no_events(client_for, wor
     assert "no index bo_events_device" in html
 
 
+def test_device_detail_reads_its_accounts_in_one_query_whatever_their_number(client_for):
+    device = f.DeviceFactory()
+    f.AccountFactory(device=device, username="first.one", last_activity_at=timezone.now() - dt.timedelta(hours=2))
+    client = client_for("viewer")
+
+    def detail():
+        with query_log("fleet") as log:
+            html = client.get(change(models.Device, device.pk)).content.decode()
+        return html, len(log.selects())
+
+    detail()  # fills the per-process cache of the source's indexes
+    html, one = detail()
+    assert "2 h ago" in html.split("Accounts on this device", 1)[1].split("</fieldset>", 1)[0]
+    for n in range(10):
+        f.AccountFactory(device=device, username=f"more.{n}", last_activity_at=timezone.now())
+    html, eleven = detail()
+    assert "more.9" in html and one == eleven  # no query per account (the last activity is loaded with the row)
+
+
 @pytest.mark.parametrize(
     ("model", "term", "key"),
     [
