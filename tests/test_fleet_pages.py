@@ -726,6 +726,24 @@ def test_dashboard_numbers_link_to_the_lists_behind_them(client_for):
     assert "iPhone-flat" in html and "5 % · low" in html
 
 
+def test_dashboard_counts_accounts_and_events_up_to_a_cap(client_for, monkeypatch):
+    from django.urls import reverse
+
+    from monitoring.fleet import dashboard
+    from tests.test_dashboard import panel_html
+
+    monkeypatch.setattr(dashboard, "COUNT_CAP", 2)
+    for n in range(3):
+        f.AccountFactory(username=f"cap.{n}", current_state="active")
+    f.AccountFactory(username="cap.banned", current_state="banned")
+    for _ in range(3):
+        f.SystemEventFactory(severity="error", resolved=False)
+    panel = panel_html(client_for("viewer").get(reverse("admin:index")).content.decode(), "fleet", "fleet")
+    assert '>2+</a></span><span class="label">accounts active' in panel
+    assert '>1</a></span><span class="label">accounts problem' in panel
+    assert "error: 2+" in panel
+
+
 def test_wrong_typed_json_and_odd_values_render_as_text(client_for):
     event = f.SystemEventFactory(context=["not", "an", "object"], message="x" * 500, severity="unheard-of")
     warming = f.WarmingProgressFactory(metrics_json="just a string")
