@@ -798,6 +798,6 @@ def test_health_knows_the_needs_warming_index_and_suggests_the_recommended_ones(
     text = " ".join(f.message for f in report.findings)
     assert "idx_accounts_needs_warming" not in text  # present: not reported gone
     suggestions = "\n".join(report.index_suggestions)
-    for name in ("bo_events_device", "bo_events_account", "bo_accounts_shadowbanned", "bo_events_resolved_time"):
+    for name in ("bo_events_device", "bo_events_account", "bo_accounts_by_shadowban", "bo_events_resolved_time"):
         assert name in suggestions
     assert "idx_accounts_needs_warming" not in suggestions

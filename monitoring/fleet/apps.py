@@ -50,20 +50,35 @@ RECOMMENDED_INDEXES = [
     ("distributions", "post_id_on_platform", "bo_distributions_post_id"),
     ("trending_topics", "detected_at, id", "bo_trending_topics_detected"),
     ("activity_log", 'account_id, "timestamp" DESC', "bo_activity_log_account_time"),
-    # The accounts list filtered on shadowbanned (or not), in its (platform, username) order:
-    # without it the list walks the unique key and throws away every other account.
+    # Accounts: the list reads live accounts (deleted_at IS NULL) by default, in (platform, username)
+    # order. Partial indexes on that predicate and its opposite serve the list, the platform filter,
+    # the export and their "more than N" counts index-only.
     (
         "accounts",
-        "is_shadowbanned, platform, username",
-        "bo_accounts_shadowbanned",
-        "the accounts list filtered by shadowbanned (yes / no)",
+        "USING btree (platform, username) WHERE deleted_at IS NULL",
+        "bo_accounts_live",
+        "the accounts list (not deleted), its platform filter, its export and their counts",
     ),
-    # A state group (warming / active / problem): read only that group's accounts.
     (
         "accounts",
-        "current_state, platform, username",
-        "bo_accounts_state",
-        "the accounts list filtered by a state or a state group",
+        "USING btree (platform, username) WHERE deleted_at IS NOT NULL",
+        "bo_accounts_deleted",
+        "the accounts list filtered to deleted accounts, and its count",
+    ),
+    # Shadowbanned (or not) and a state or state group, in the list's order; deleted_at included
+    # so the counts read the index alone whatever the deleted filter says.
+    (
+        "accounts",
+        "USING btree (is_shadowbanned, platform, username) INCLUDE (deleted_at)",
+        "bo_accounts_by_shadowban",
+        "the accounts list filtered by shadowbanned (yes / no), and its count",
+    ),
+    (
+        "accounts",
+        "USING btree (current_state, platform, username) INCLUDE (deleted_at)",
+        "bo_accounts_by_state",
+        "the accounts list filtered by a state or a state group (read in state order), its count, "
+        "and the dashboard's accounts by state group",
     ),
     # System events: unresolved first, then newest first (the resolved and "all" views too).
     ("system_events", 'resolved, "timestamp" DESC, id DESC', "bo_events_resolved_time"),
