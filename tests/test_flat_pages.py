@@ -52,6 +52,8 @@ CREATED = {
             "bo_accounts_deleted",
             "bo_accounts_by_shadowban",
             "bo_accounts_by_state",
+            "bo_events_category",
+            "bo_events_type",
         ],
     ),
     "xtrack": (XTRACK_INDEXES, ["bo_job_executions_status_id"]),
@@ -344,6 +346,48 @@ def test_fleet_account_state_group_lists_each_state_in_turn(client_for):
     html = results(client_for("viewer").get("/admin/fleet/account/", {"state": "active"}).content.decode())
     assert html.index("b.active") < html.index("a.resting") < html.index("c.cooldown")
     assert "d.banned" not in html
+
+
+def _seed_events() -> int:
+    """3,000 open scheduler events, newest first; one in thirty a device event of type login_failed."""
+    seeding.execute(
+        "fleet",
+        'INSERT INTO system_events ("timestamp", category, severity, event_type, message) '
+        "SELECT now() - g * interval '1 minute', CASE WHEN g %% 30 = 0 THEN 'device' ELSE 'scheduler' END, 'info', "
+        "CASE WHEN g %% 30 = 0 THEN 'login_failed' ELSE 'post_failed' END, 'm' || g FROM generate_series(1, %s) g",
+        [BULK],
+    )
+    with seeding.connect("fleet") as conn:
+        (first,) = conn.execute("SELECT min(id) FROM system_events").fetchone()
+    return first
+
+
+def test_fleet_events_category_filter_reads_its_index_in_the_list_order(client_for):
+    _seed_events()
+    client = client_for("viewer")
+    params = {"category__exact": "device"}
+    html, sql = page(client, fleet_models.SystemEvent, params, "system_events")
+    assert result_rows(html) == 20 and ">m30<" in results(html) and ">m1<" not in results(html)
+    assert_flat("fleet", sql, "system_events", "bo_events_category")
+    assert_flat("fleet", count_sql(client, fleet_models.SystemEvent, params, "system_events"), "system_events")
+
+
+def test_fleet_events_search_matches_only_what_the_term_can_be(client_for):
+    first = _seed_events()
+    device = f.DeviceFactory()
+    f.SystemEventFactory(device=device, message="on-the-device")
+    client = client_for("viewer")
+    html, sql = page(client, fleet_models.SystemEvent, {"q": str(first)}, "system_events")
+    assert result_rows(html) == 1 and ">m1<" in html
+    where = sql.split(" WHERE ", 1)[1]
+    assert '"event_type" =' not in where and '"device_id" =' not in where, sql
+    assert_flat("fleet", sql, "system_events")
+    html, sql = page(client, fleet_models.SystemEvent, {"q": str(device.pk)}, "system_events")
+    assert result_rows(html) == 1 and "on-the-device" in html
+    assert '"event_type" =' not in sql.split(" WHERE ", 1)[1], sql
+    html, sql = page(client, fleet_models.SystemEvent, {"q": "login_failed"}, "system_events")
+    assert result_rows(html) == 20 and ">m30<" in results(html)
+    assert_flat("fleet", sql, "system_events", "bo_events_type")
 
 
 def test_xtrack_executions_running_reads_its_index_in_the_list_order(client_for):

@@ -82,6 +82,19 @@ RECOMMENDED_INDEXES = [
     ),
     # System events: unresolved first, then newest first (the resolved and "all" views too).
     ("system_events", 'resolved, "timestamp" DESC, id DESC', "bo_events_resolved_time"),
+    # The category filter and an event type search, in the list's order in every resolution view.
+    (
+        "system_events",
+        'category, resolved, "timestamp" DESC, id DESC',
+        "bo_events_category",
+        "the system events list filtered by category, and its count",
+    ),
+    (
+        "system_events",
+        'event_type, resolved, "timestamp" DESC, id DESC',
+        "bo_events_type",
+        "the system events list searched by event type, and its count",
+    ),
 ]
 
 
