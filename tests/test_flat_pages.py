@@ -54,6 +54,7 @@ CREATED = {
             "bo_accounts_by_state",
             "bo_events_category",
             "bo_events_type",
+            "bo_content_status_format",
         ],
     ),
     "xtrack": (XTRACK_INDEXES, ["bo_job_executions_status_id"]),
@@ -388,6 +389,23 @@ def test_fleet_events_search_matches_only_what_the_term_can_be(client_for):
     html, sql = page(client, fleet_models.SystemEvent, {"q": "login_failed"}, "system_events")
     assert result_rows(html) == 20 and ">m30<" in results(html)
     assert_flat("fleet", sql, "system_events", "bo_events_type")
+
+
+def test_fleet_content_status_count_reads_its_index(client_for):
+    niche = f.NicheFactory()
+    seeding.execute(
+        "fleet",
+        "INSERT INTO content (niche_id, topic, content_format, production_status, created_at) "
+        "SELECT %s, 'topic ' || g, 'meme', CASE WHEN g %% 30 = 0 THEN 'failed' ELSE 'complete' END::production_status, "
+        "now() - g * interval '1 minute' FROM generate_series(1, %s) g",
+        [niche.pk, BULK],
+    )
+    client = client_for("viewer")
+    params = {"production_status__exact": "failed"}
+    html, _sql = page(client, fleet_models.Content, params, "content")
+    assert result_rows(html) == 20 and ">topic 30<" in results(html)
+    sql = count_sql(client, fleet_models.Content, params, "content")
+    assert_flat("fleet", sql, "content", "bo_content_status_format")
 
 
 def test_xtrack_executions_running_reads_its_index_in_the_list_order(client_for):

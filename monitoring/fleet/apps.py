@@ -95,6 +95,44 @@ RECOMMENDED_INDEXES = [
         "bo_events_type",
         "the system events list searched by event type, and its count",
     ),
+    # The list filters' counts: one index per table, its later columns reached by skip scan; the
+    # rows themselves come from the list's (created_at, id) order.
+    (
+        "content",
+        "production_status, content_format",
+        "bo_content_status_format",
+        "the content list's production status and content format filter counts",
+    ),
+    (
+        "content_assets",
+        "asset_type, model_used",
+        "bo_content_assets_type_model",
+        "the content assets list's asset type and model used filter counts",
+    ),
+    (
+        "distributions",
+        "status, platform, posted_via",
+        "bo_distributions_status_platform",
+        "the distributions list's status, platform and posted via filter counts",
+    ),
+    (
+        "hooks",
+        "hook_category, platform, is_active",
+        "bo_hooks_filters",
+        "the hooks list's category, platform and active filter counts",
+    ),
+    (
+        "content_flags",
+        "platform, flagged_at, id",
+        "bo_content_flags_platform",
+        "the content flags list filtered by platform, and its count",
+    ),
+    (
+        "warming_progress",
+        "phase, recorded_at, id",
+        "bo_warming_progress_phase",
+        "the warming progress list filtered by phase, and its count",
+    ),
 ]
 
 
