@@ -133,6 +133,10 @@ RECOMMENDED_INDEXES = [
         "bo_warming_progress_phase",
         "the warming progress list filtered by phase, and its count",
     ),
+    # Small tables whose list order (and search) had no index: a sort of the whole table per page.
+    ("proxies", "provider, host, id DESC", "bo_proxies_provider_host", "the proxies list (provider, host order)"),
+    ("devices", "name, id DESC", "bo_devices_name", "the devices list (name order) and its name search"),
+    ("trending_topics", "hashtag", "bo_trending_topics_hashtag", "the trending topics search by hashtag"),
 ]
 
 
