@@ -55,6 +55,7 @@ CREATED = {
             "bo_events_category",
             "bo_events_type",
             "bo_content_status_format",
+            "bo_proxies_provider_host",
         ],
     ),
     "xtrack": (XTRACK_INDEXES, ["bo_job_executions_status_id"]),
@@ -406,6 +407,21 @@ def test_fleet_content_status_count_reads_its_index(client_for):
     assert result_rows(html) == 20 and ">topic 30<" in results(html)
     sql = count_sql(client, fleet_models.Content, params, "content")
     assert_flat("fleet", sql, "content", "bo_content_status_format")
+
+
+def test_fleet_proxies_list_reads_its_order_from_its_index(client_for):
+    seeding.execute(
+        "fleet",
+        "INSERT INTO proxies (provider, type, host, port) "
+        "SELECT 'provider-' || (g %% 3), 'mobile', 'h' || lpad(g::text, 5, '0') || '.example', 8000 "
+        "FROM generate_series(1, %s) g",
+        [BULK],
+    )
+    html, sql = page(client_for("viewer"), fleet_models.Proxy, {}, "proxies")
+    rows = results(html)
+    assert result_rows(html) == 20 and rows.index("h00003.example") < rows.index("h00006.example")
+    assert "h00001.example" not in rows  # provider-1 comes after provider-0
+    assert_flat("fleet", sql, "proxies", "bo_proxies_provider_host")
 
 
 def test_xtrack_executions_running_reads_its_index_in_the_list_order(client_for):
