@@ -20,6 +20,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from backoffice.health import suggestion
 from monitoring.fleet import models as fleet_models
 from monitoring.fleet.apps import RECOMMENDED_INDEXES as FLEET_INDEXES
 from monitoring.posters import models as posters_models
@@ -31,6 +32,7 @@ from monitoring.wrapped.apps import RECOMMENDED_INDEXES as WRAPPED_INDEXES
 from monitoring.xtrack import models as xtrack_models
 from monitoring.xtrack.apps import RECOMMENDED_INDEXES as XTRACK_INDEXES
 from tests import seeding
+from tests.factories import fleet as f
 from tests.factories import posters as p
 from tests.factories import publishing as publishing_factories
 from tests.factories import xtrack as x
@@ -56,7 +58,18 @@ CREATED = {
         ],
     ),
     "posters": (POSTERS_INDEXES, ["bo_poster_failure_details_poster_id", "bo_poster_failure_details_username"]),
-    "fleet": (FLEET_INDEXES, ["bo_accounts_shadowbanned", "bo_accounts_state"]),
+    "fleet": (
+        FLEET_INDEXES,
+        [
+            "bo_accounts_deleted",
+            "bo_accounts_by_shadowban",
+            "bo_accounts_by_state",
+            "bo_events_category",
+            "bo_events_type",
+            "bo_content_status_format",
+            "bo_proxies_provider_host",
+        ],
+    ),
     "xtrack": (
         XTRACK_INDEXES,
         [
@@ -80,7 +93,7 @@ def recommended_indexes(django_db_setup, django_db_blocker):
             columns = {name: (table, str(cols)) for table, cols, name, *_ in declared}
             for name in names:
                 table, cols = columns[name]
-                seeding.connection(alias).execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({cols})")
+                seeding.connection(alias).execute(suggestion(table, cols, name).replace(" CONCURRENTLY", "", 1))
         yield
         for alias, (_declared, names) in CREATED.items():
             for name in names:
@@ -436,32 +449,131 @@ def test_failures_search_for_a_malformed_uuid_says_so(client_for):
     assert not [s for s in log.sql() if term in s and ('"id" =' in s or '"poster_id" =' in s)], log.listing()
 
 
-# -- Fleet accounts and XTrack executions (indexes already recommended) -------------------------
+# -- Fleet accounts, events and content; XTrack executions ---------------------------------------
 
 
 def _seed_accounts():
+    """3,000 TikTok accounts: one in thirty created, the others active; one in forty shadowbanned,
+    one in fifty deleted."""
     seeding.execute(
         "fleet",
-        "INSERT INTO accounts (platform, username, current_state, is_shadowbanned) "
+        "INSERT INTO accounts (platform, username, current_state, is_shadowbanned, deleted_at) "
         "SELECT 'tiktok', 'bulk.' || lpad(g::text, 5, '0'), "
-        "CASE WHEN g %% 30 = 0 THEN 'created' ELSE 'active' END::account_state, g %% 40 = 0 "
-        "FROM generate_series(1, %s) g",
+        "CASE WHEN g %% 30 = 0 THEN 'created' ELSE 'active' END::account_state, g %% 40 = 0, "
+        "CASE WHEN g %% 50 = 0 THEN now() END FROM generate_series(1, %s) g",
         [BULK],
     )
+
+
+def count_sql(client, model, params: dict, table: str) -> str:
+    """The list's capped "more than N" count, as the page ran it (not from the count cache)."""
+    cache.clear()
+    _response, log = list_page_queries(client, model, 20, params)
+    (sql,) = [s for s in log.sql(f'FROM "{table}"') if s.startswith("SELECT COUNT(*)")]
+    return sql
 
 
 @pytest.mark.parametrize(
     ("params", "index", "first"),
     [
-        ({"shadowbanned": "yes"}, "bo_accounts_shadowbanned", "bulk.00040"),
-        ({"state": "created"}, "bo_accounts_state", "bulk.00030"),
+        ({"shadowbanned": "yes"}, "bo_accounts_by_shadowban", "bulk.00040"),
+        ({"state": "created"}, "bo_accounts_by_state", "bulk.00030"),
+        # A state group reads in state order: in (platform, username) order it would walk the others.
+        ({"state": "warming"}, "bo_accounts_by_state", "bulk.00030"),
+        ({"deleted": "yes"}, "bo_accounts_deleted", "bulk.00050"),
     ],
 )
 def test_fleet_accounts_filters_read_their_index_in_the_list_order(client_for, params, index, first):
     _seed_accounts()
-    html, sql = page(client_for("viewer"), fleet_models.Account, params, "accounts")
+    client = client_for("viewer")
+    html, sql = page(client, fleet_models.Account, params, "accounts")
     assert result_rows(html) == 20 and first in html and "bulk.00001" not in html
     assert_flat("fleet", sql, "accounts", index)
+    assert_flat("fleet", count_sql(client, fleet_models.Account, params, "accounts"), "accounts", index)
+
+
+def test_fleet_account_state_group_lists_each_state_in_turn(client_for):
+    f.AccountFactory(username="a.resting", current_state="resting")
+    f.AccountFactory(username="b.active", current_state="active")
+    f.AccountFactory(username="c.cooldown", current_state="cooldown")
+    f.AccountFactory(username="d.banned", current_state="banned")
+    html = results(client_for("viewer").get("/admin/fleet/account/", {"state": "active"}).content.decode())
+    assert html.index("b.active") < html.index("a.resting") < html.index("c.cooldown")
+    assert "d.banned" not in html
+
+
+def _seed_events() -> int:
+    """3,000 open scheduler events, newest first; one in thirty a device event of type login_failed."""
+    seeding.execute(
+        "fleet",
+        'INSERT INTO system_events ("timestamp", category, severity, event_type, message) '
+        "SELECT now() - g * interval '1 minute', CASE WHEN g %% 30 = 0 THEN 'device' ELSE 'scheduler' END, 'info', "
+        "CASE WHEN g %% 30 = 0 THEN 'login_failed' ELSE 'post_failed' END, 'm' || g FROM generate_series(1, %s) g",
+        [BULK],
+    )
+    with seeding.connect("fleet") as conn:
+        (first,) = conn.execute("SELECT min(id) FROM system_events").fetchone()
+    return first
+
+
+def test_fleet_events_category_filter_reads_its_index_in_the_list_order(client_for):
+    _seed_events()
+    client = client_for("viewer")
+    params = {"category__exact": "device"}
+    html, sql = page(client, fleet_models.SystemEvent, params, "system_events")
+    assert result_rows(html) == 20 and ">m30<" in results(html) and ">m1<" not in results(html)
+    assert_flat("fleet", sql, "system_events", "bo_events_category")
+    assert_flat("fleet", count_sql(client, fleet_models.SystemEvent, params, "system_events"), "system_events")
+
+
+def test_fleet_events_search_matches_only_what_the_term_can_be(client_for):
+    first = _seed_events()
+    device = f.DeviceFactory()
+    f.SystemEventFactory(device=device, message="on-the-device")
+    client = client_for("viewer")
+    html, sql = page(client, fleet_models.SystemEvent, {"q": str(first)}, "system_events")
+    assert result_rows(html) == 1 and ">m1<" in html
+    where = sql.split(" WHERE ", 1)[1]
+    assert '"event_type" =' not in where and '"device_id" =' not in where, sql
+    assert_flat("fleet", sql, "system_events")
+    html, sql = page(client, fleet_models.SystemEvent, {"q": str(device.pk)}, "system_events")
+    assert result_rows(html) == 1 and "on-the-device" in html
+    assert '"event_type" =' not in sql.split(" WHERE ", 1)[1], sql
+    html, sql = page(client, fleet_models.SystemEvent, {"q": "login_failed"}, "system_events")
+    assert result_rows(html) == 20 and ">m30<" in results(html)
+    assert_flat("fleet", sql, "system_events", "bo_events_type")
+
+
+def test_fleet_content_status_count_reads_its_index(client_for):
+    niche = f.NicheFactory()
+    seeding.execute(
+        "fleet",
+        "INSERT INTO content (niche_id, topic, content_format, production_status, created_at) "
+        "SELECT %s, 'topic ' || g, 'meme', CASE WHEN g %% 30 = 0 THEN 'failed' ELSE 'complete' END::production_status, "
+        "now() - g * interval '1 minute' FROM generate_series(1, %s) g",
+        [niche.pk, BULK],
+    )
+    client = client_for("viewer")
+    params = {"production_status__exact": "failed"}
+    html, _sql = page(client, fleet_models.Content, params, "content")
+    assert result_rows(html) == 20 and ">topic 30<" in results(html)
+    sql = count_sql(client, fleet_models.Content, params, "content")
+    assert_flat("fleet", sql, "content", "bo_content_status_format")
+
+
+def test_fleet_proxies_list_reads_its_order_from_its_index(client_for):
+    seeding.execute(
+        "fleet",
+        "INSERT INTO proxies (provider, type, host, port) "
+        "SELECT 'provider-' || (g %% 3), 'mobile', 'h' || lpad(g::text, 5, '0') || '.example', 8000 "
+        "FROM generate_series(1, %s) g",
+        [BULK],
+    )
+    html, sql = page(client_for("viewer"), fleet_models.Proxy, {}, "proxies")
+    rows = results(html)
+    assert result_rows(html) == 20 and rows.index("h00003.example") < rows.index("h00006.example")
+    assert "h00001.example" not in rows  # provider-1 comes after provider-0
+    assert_flat("fleet", sql, "proxies", "bo_proxies_provider_host")
 
 
 def test_xtrack_executions_running_reads_its_index_in_the_list_order(client_for):

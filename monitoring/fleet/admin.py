@@ -12,6 +12,7 @@ from django.contrib.admin.utils import flatten_fieldsets
 
 from backoffice.admin_base import SourceModelAdmin
 from backoffice.columns import Badge, Excerpt, Json, Link, Plain, Related, Source, When
+from backoffice.search import INT, TEXT, UUID, classify, identifier_q
 from monitoring.fleet import queries
 from monitoring.fleet.columns import EventTimeline, HashtagList, Label, Low, MetricsChart, Number, YesNo
 from monitoring.fleet.filters import (
@@ -384,6 +385,13 @@ class SystemEventAdmin(FleetAdmin):
         ("Context", {"fields": ("context_json",)}),
         ("Resolution", {"fields": ("resolved", "resolved_by", "resolved_at")}),
     )
+
+    def search_match(self, term: str):
+        # An event number is an id, a UUID a device or an account, anything else an event type:
+        # each through its own index, never ORed with a column the term cannot be.
+        kinds = classify(term)
+        kind = UUID if UUID in kinds else INT if INT in kinds else TEXT
+        return identifier_q({f: k for f, k in self.identifier_fields.items() if k == kind}, term)
 
 
 # -- content pipeline --------------------------------------------------------------------------

@@ -50,23 +50,93 @@ RECOMMENDED_INDEXES = [
     ("distributions", "post_id_on_platform", "bo_distributions_post_id"),
     ("trending_topics", "detected_at, id", "bo_trending_topics_detected"),
     ("activity_log", 'account_id, "timestamp" DESC', "bo_activity_log_account_time"),
-    # The accounts list filtered on shadowbanned (or not), in its (platform, username) order:
-    # without it the list walks the unique key and throws away every other account.
+    # Accounts: the list reads live accounts (deleted_at IS NULL) by default, in (platform, username)
+    # order. Partial indexes on that predicate and its opposite serve the list, the platform filter,
+    # the export and their "more than N" counts index-only.
     (
         "accounts",
-        "is_shadowbanned, platform, username",
-        "bo_accounts_shadowbanned",
-        "the accounts list filtered by shadowbanned (yes / no)",
+        "USING btree (platform, username) WHERE deleted_at IS NULL",
+        "bo_accounts_live",
+        "the accounts list (not deleted), its platform filter, its export and their counts",
     ),
-    # A state group (warming / active / problem): read only that group's accounts.
     (
         "accounts",
-        "current_state, platform, username",
-        "bo_accounts_state",
-        "the accounts list filtered by a state or a state group",
+        "USING btree (platform, username) WHERE deleted_at IS NOT NULL",
+        "bo_accounts_deleted",
+        "the accounts list filtered to deleted accounts, and its count",
+    ),
+    # Shadowbanned (or not) and a state or state group, in the list's order; deleted_at included
+    # so the counts read the index alone whatever the deleted filter says.
+    (
+        "accounts",
+        "USING btree (is_shadowbanned, platform, username) INCLUDE (deleted_at)",
+        "bo_accounts_by_shadowban",
+        "the accounts list filtered by shadowbanned (yes / no), and its count",
+    ),
+    (
+        "accounts",
+        "USING btree (current_state, platform, username) INCLUDE (deleted_at)",
+        "bo_accounts_by_state",
+        "the accounts list filtered by a state or a state group (read in state order), its count, "
+        "and the dashboard's accounts by state group",
     ),
     # System events: unresolved first, then newest first (the resolved and "all" views too).
     ("system_events", 'resolved, "timestamp" DESC, id DESC', "bo_events_resolved_time"),
+    # The category filter and an event type search, in the list's order in every resolution view.
+    (
+        "system_events",
+        'category, resolved, "timestamp" DESC, id DESC',
+        "bo_events_category",
+        "the system events list filtered by category, and its count",
+    ),
+    (
+        "system_events",
+        'event_type, resolved, "timestamp" DESC, id DESC',
+        "bo_events_type",
+        "the system events list searched by event type, and its count",
+    ),
+    # The list filters' counts: one index per table, its later columns reached by skip scan; the
+    # rows themselves come from the list's (created_at, id) order.
+    (
+        "content",
+        "production_status, content_format",
+        "bo_content_status_format",
+        "the content list's production status and content format filter counts",
+    ),
+    (
+        "content_assets",
+        "asset_type, model_used",
+        "bo_content_assets_type_model",
+        "the content assets list's asset type and model used filter counts",
+    ),
+    (
+        "distributions",
+        "status, platform, posted_via",
+        "bo_distributions_status_platform",
+        "the distributions list's status, platform and posted via filter counts",
+    ),
+    (
+        "hooks",
+        "hook_category, platform, is_active",
+        "bo_hooks_filters",
+        "the hooks list's category, platform and active filter counts",
+    ),
+    (
+        "content_flags",
+        "platform, flagged_at, id",
+        "bo_content_flags_platform",
+        "the content flags list filtered by platform, and its count",
+    ),
+    (
+        "warming_progress",
+        "phase, recorded_at, id",
+        "bo_warming_progress_phase",
+        "the warming progress list filtered by phase, and its count",
+    ),
+    # Small tables whose list order (and search) had no index: a sort of the whole table per page.
+    ("proxies", "provider, host, id DESC", "bo_proxies_provider_host", "the proxies list (provider, host order)"),
+    ("devices", "name, id DESC", "bo_devices_name", "the devices list (name order) and its name search"),
+    ("trending_topics", "hashtag", "bo_trending_topics_hashtag", "the trending topics search by hashtag"),
 ]
 
 

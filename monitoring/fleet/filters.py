@@ -36,7 +36,8 @@ class DeletedFilter(DefaultChoiceFilter):
 
 
 class StateFilter(admin.SimpleListFilter):
-    """The state machine's groups first, then each state."""
+    """The state machine's groups first, then each state. A filtered list reads in state order
+    (AccountChangeList): bo_accounts_by_state serves a group only in that order."""
 
     title = "state"
     parameter_name = "state"
@@ -55,7 +56,7 @@ class StateFilter(admin.SimpleListFilter):
 
 
 class ShadowbannedFilter(admin.SimpleListFilter):
-    """Through bo_accounts_shadowbanned (is_shadowbanned, platform, username): the list's order."""
+    """Through bo_accounts_by_shadowban (is_shadowbanned, platform, username): the list's order."""
 
     title = "shadowbanned"
     parameter_name = "shadowbanned"
@@ -90,9 +91,15 @@ class NeedsWarmingFilter(admin.SimpleListFilter):
 
 class AccountChangeList(SourceChangeList):
     def get_ordering(self, request, queryset):
+        if self.params.get("o"):
+            return super().get_ordering(request, queryset)
         # Exactly the index's order (no tie-breaker: it would add a sort over all never-warmed rows).
-        if self.params.get(NeedsWarmingFilter.parameter_name) == "needs_warming" and not self.params.get("o"):
+        if self.params.get(NeedsWarmingFilter.parameter_name) == "needs_warming":
             return [F("last_warmed_at").asc(nulls_first=True)]
+        # A state group in (platform, username) order would walk every account of the other states:
+        # state first is bo_accounts_by_state's order (total: platform, username is unique).
+        if self.params.get(StateFilter.parameter_name):
+            return ["current_state", "platform", "username"]
         return super().get_ordering(request, queryset)
 
 

@@ -193,7 +193,7 @@ def warming_rows(account_id, limit: int = WARMING_LIMIT) -> list[WarmingProgress
 def device_accounts(device_id, limit: int = ACCOUNTS_LIMIT) -> list[Account]:
     return list(
         Account.objects.filter(device_id=device_id)
-        .only("id", "platform", "username", "current_state", "followers", "deleted_at")
+        .only("id", "platform", "username", "current_state", "followers", "last_activity_at", "deleted_at")
         .order_by("platform", "username")[:limit]
     )
 
