@@ -631,8 +631,9 @@ def runs_to_compare(a: str, b: str) -> dict[str, WrappedRun]:
 
 
 # A payload is compared key by key in the database: a top-level value whose text is the same in
-# both runs is never sent; a differing one is sent whole up to this size, and summarised past it
-# (type, items, bytes), so comparing two 5 MB payloads reads kilobytes, not both documents.
+# both runs (lengths first, then bytes) is never sent; a differing one is sent whole up to this
+# size, and summarised past it (type, items, bytes), so comparing two 5 MB payloads sends
+# kilobytes, not both documents.
 COMPARE_VALUE_BYTES = 256 * 1024
 
 
@@ -698,7 +699,7 @@ def compare_payloads(a: str, b: str) -> list[PayloadEntry]:
             SELECT CASE WHEN COALESCE(a.is_document, b.is_document) THEN NULL ELSE COALESCE(a.key, b.key) END AS key,
                    a.n AS a_n, b.n AS b_n, a.value AS a_value, b.value AS b_value,
                    a.id IS NOT NULL AS in_a, b.id IS NOT NULL AS in_b,
-                   md5(a.value::text) IS NOT DISTINCT FROM md5(b.value::text) AS same
+                   a.value::text IS NOT DISTINCT FROM b.value::text AS same  -- lengths first, then bytes
               FROM a FULL JOIN b ON a.is_document = b.is_document AND a.key = b.key
         )
         SELECT key, in_a, in_b, same,
