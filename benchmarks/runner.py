@@ -129,6 +129,15 @@ def create_index_sql(table: str, columns: str, name: str) -> str:
 
 def set_indexes(alias: str, recommended: bool, log) -> None:
     with seeding.connect(alias) as conn:
+        # An index an earlier declaration recommended (renamed or replaced since) is not part of
+        # either set: the planner would otherwise read it and the run would measure a stale set.
+        declared = {name for _table, _columns, name in recommended_indexes(alias)}
+        stale = conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE 'bo\\_%%'"
+        ).fetchall()
+        for (name,) in stale:
+            if name not in declared:
+                conn.execute(f'DROP INDEX IF EXISTS "{name}"')
         for table, columns, name in recommended_indexes(alias):
             if recommended:
                 conn.execute(create_index_sql(table, columns, name))
