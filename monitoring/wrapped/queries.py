@@ -327,17 +327,19 @@ OPEN_JOB_STATUSES = ("pending", "running", "failed")
 # read at most this many index entries per cell however long a backlog grows.
 QUEUE_COUNT_CAP = 10_000
 # The open queue in one query: the (status, task_name) pairs present, found by a skip scan of
-# bo_jobs_status_task_created (one index descent per pair, whatever task names the service uses),
+# bo_jobs_status_task_created (one index descent per pair of any status, a few dozen in all,
+# whatever task names the service uses),
 # each with its count capped at QUEUE_COUNT_CAP + 1 and, for pending work, the oldest job's
 # creation: index-only reads per pair however long a backlog grows.
 QUEUE_SQL = """
 WITH RECURSIVE pairs AS (
-    (SELECT status, task_name FROM app_jobs WHERE status = ANY(%(statuses)s)
-      ORDER BY status, task_name LIMIT 1)
+    (SELECT status, task_name FROM app_jobs ORDER BY status, task_name LIMIT 1)
     UNION ALL
     SELECT next.status, next.task_name FROM pairs p CROSS JOIN LATERAL (
+        -- the row comparison alone is where the index scan starts; adding the status list here
+        -- would make each step read the rest of its status instead of one entry
         SELECT j.status, j.task_name FROM app_jobs j
-         WHERE j.status = ANY(%(statuses)s) AND (j.status, j.task_name) > (p.status, p.task_name)
+         WHERE (j.status, j.task_name) > (p.status, p.task_name)
          ORDER BY j.status, j.task_name LIMIT 1
     ) next
 )
@@ -346,7 +348,7 @@ SELECT p.task_name, p.status,
           WHERE j.status = p.status AND j.task_name = p.task_name LIMIT %(cap)s) capped),
        (SELECT min(j.created_at) FROM app_jobs j
          WHERE p.status = 'pending' AND j.status = p.status AND j.task_name = p.task_name)
-  FROM pairs p ORDER BY 1, 2
+  FROM pairs p WHERE p.status = ANY(%(statuses)s) ORDER BY 1, 2
 """
 
 
