@@ -45,10 +45,13 @@ class BackofficeAdminSite(admin.AdminSite):
         from django.urls import get_script_prefix, get_urlconf
 
         user = request.user
+        superuser = user.is_active and user.is_superuser
         key = (
             label,
-            user.is_active and user.is_superuser,
-            frozenset(user.get_all_permissions()) if user.is_active else frozenset(),
+            superuser,
+            # A superuser has every permission without loading them; another user's are loaded
+            # once per request anyway (has_perm caches them on the user).
+            frozenset() if superuser or not user.is_active else frozenset(user.get_all_permissions()),
             get_script_prefix(),
             get_urlconf() or settings.ROOT_URLCONF,
             len(self._registry),

@@ -194,3 +194,18 @@ def test_the_index_lists_what_the_users_role_allows_as_the_role_changes(client_f
         assert audit_url not in viewer_client.get(reverse("admin:index")).content.decode()
     get_user_model().objects.get(username="viewer-user").groups.add(Group.objects.get(name="admin"))
     assert audit_url in viewer_client.get(reverse("admin:index")).content.decode()
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_a_superusers_page_loads_no_permissions():
+    """A superuser has every permission without loading them: building the app list must not
+    load them either (one more query on every page)."""
+    from tests.pages import query_log
+
+    user = get_user_model().objects.create_superuser("root-user", "root@example.com", "x-correct-horse-9")
+    client = Client()
+    client.force_login(user)
+    client.get(reverse("admin:index"))
+    with query_log("default") as log:
+        assert client.get(reverse("admin:wrapped_wrappedrun_changelist")).status_code == 200
+    assert not log.sql("auth_permission"), log.listing()
