@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import connections
 from django.utils import timezone
 
-from backoffice.dashboard import Panel
+from backoffice.dashboard import Panel, capped
 from backoffice.pagination import COUNT_CAP
 from monitoring.fleet.models import LOW_BATTERY, LOW_STORAGE_GB, STATE_GROUPS
 
@@ -34,8 +34,8 @@ _COUNTS = " UNION ALL ".join(
 
 
 def shown(n: int):
-    """A capped count as the panel shows it: 10000+ once it reached the cap."""
-    return f"{COUNT_CAP}+" if n > COUNT_CAP else n
+    """A capped count as the panel shows it ("10,000+" once it reached the cap)."""
+    return capped(n, COUNT_CAP)
 
 
 def fleet_now() -> dict:

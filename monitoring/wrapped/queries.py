@@ -8,6 +8,7 @@ a \\u0000 escape, so odd payloads never break a query.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -719,8 +720,6 @@ def compare_payloads(a: str, b: str) -> list[PayloadEntry]:
 
 
 def _received(small: str | None, summary: str | None):
-    import json
-
     if summary is not None:
         return Summary(*json.loads(summary))
     return None if small is None else json.loads(small)
