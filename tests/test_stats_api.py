@@ -235,19 +235,104 @@ def test_each_endpoint_is_one_query_and_cached(api, publishing_world, endpoint):
         assert api.get(url(endpoint)).status_code == 200
 
 
-def test_big_tables_are_estimated_not_counted(api, monkeypatch):
-    from monitoring.publishing import stats
+@pytest.fixture
+def big_tables(monkeypatch):
+    """6,000 publish logs of 2,000 clips on three platforms, analysed, with the cap lowered to 100
+    rows and the sample to 500: every big figure is estimated, the small ones stay exact.
+
+    Per platform each clip has one log: a third success (published 2 min after the request), a
+    third pending, a third failed; "other" has no log at all."""
+    from backoffice import estimates
     from tests import seeding
 
-    f.JobFactory()
-    f.CampaignFactory()
-    seeding.connection("publishing").execute("ANALYZE video_assets, clips, jobs, campaigns")
-    assert "X-Estimated-Fields" not in api.get(url("overview"))
-    monkeypatch.setattr(stats, "EXACT_TOTAL_LIMIT", 0)  # every analysed table now counts as big
+    asset = f.VideoAssetFactory()
+    seeding.execute(
+        "publishing",
+        "INSERT INTO clips (id, video_asset_id, visual_score)"
+        " SELECT gen_random_uuid(), %s, (i %% 10) / 10.0 FROM generate_series(1, 2000) AS i",
+        [asset.id],
+    )
+    seeding.execute(
+        "publishing",
+        """INSERT INTO publish_logs (id, clip_id, platform, status, requested_at, published_at)
+        SELECT gen_random_uuid(), c.id, p.platform,
+               (ARRAY['success', 'pending', 'failed'])[c.n % 3 + 1],
+               now() - interval '10 minutes',
+               CASE WHEN c.n % 3 = 0 THEN now() - interval '8 minutes' END
+        FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM clips) AS c
+        CROSS JOIN (VALUES ('tiktok'), ('instagram'), ('youtube')) AS p(platform)""",
+    )
+    for _ in range(3):
+        f.JobFactory(video_asset=asset, status="failed", params={"platform": "tiktok"})
+    seeding.execute("publishing", "ANALYZE video_assets, clips, jobs, campaigns, publish_logs")
+    monkeypatch.setattr(estimates, "EXACT_UP_TO", 100)
+    monkeypatch.setattr(estimates, "SAMPLE_ROWS", 500)
     cache.clear()
+    truth = seeding.connection("publishing").execute(
+        "SELECT count(DISTINCT clip_id) FILTER (WHERE status = 'pending'), avg(c.visual_score)"
+        " FROM publish_logs l JOIN clips c ON c.id = l.clip_id WHERE platform = 'tiktok'"
+    )
+    ready, score = truth.fetchone()
+    return {"tiktok_ready": ready, "tiktok_score": float(score)}
+
+
+def estimated_fields(response) -> set[str]:
+    return set(filter(None, response.get("X-Estimated-Fields", "").split(",")))
+
+
+def test_small_tables_are_counted_exactly(api, publishing_world):
+    for endpoint in ENDPOINTS:
+        assert "X-Estimated-Fields" not in api.get(url(endpoint)), endpoint
+
+
+def test_big_counts_are_the_planners_estimates_and_small_ones_stay_exact(api, big_tables):
     response = api.get(url("overview"))
-    assert response["X-Estimated-Fields"] == "total_videos,total_clips,total_jobs,total_campaigns"
-    assert response.json()["total_clips"] == 2
+    body = response.json()
+    assert body["success_logs"] == pytest.approx(2000, rel=0.02)
+    assert body["total_clips"] == pytest.approx(2000, rel=0.02)
+    assert (body["failed_jobs"], body["pending_jobs"], body["total_campaigns"]) == (3, 0, 0)
+    assert estimated_fields(response) == {"total_clips", "success_logs", "failed_logs", "scheduled_publications"}
+
+    response = api.get(url("queue", "platform=tiktok"))
+    assert response.json()["success"] == pytest.approx(667, rel=0.02)
+    # a sample of the logs, and every sampled publication took 2 minutes
+    assert response.json()["avg_processing_time_ms"] == pytest.approx(120_000, rel=0.01)
+    assert {"success", "pending", "failed", "avg_processing_time_ms"} <= estimated_fields(response)
+    assert "processing" not in estimated_fields(response)  # none: counted, exactly 0
+    assert response.json()["processing"] == 0
+
+
+def test_big_platforms_are_estimated_from_a_sample_of_clips(api, big_tables):
+    response = api.get(url("platforms"))
+    body = response.json()
+    assert body["tiktok"]["clips_ready"] == pytest.approx(big_tables["tiktok_ready"], rel=0.25)
+    assert body["tiktok"]["avg_score"] == pytest.approx(big_tables["tiktok_score"], rel=0.25)
+    assert body["tiktok"]["jobs_failed"] == 3  # few: counted
+    assert body["other"] == {
+        "clips_ready": 0,
+        "clips_published": 0,
+        "avg_score": 0.0,
+        "jobs_completed": 0,
+        "jobs_failed": 0,
+    }
+    estimated = estimated_fields(response)
+    assert {"tiktok.clips_ready", "tiktok.clips_published", "tiktok.avg_score"} <= estimated
+    assert not {"tiktok.jobs_failed", "other.clips_ready"} & estimated
+
+
+def test_estimates_are_marked_on_the_dashboard(client_for, big_tables):
+    client = client_for("viewer")
+    panel = reverse("admin:dashboard_panel", args=["publishing", "queue"])
+    client.get(panel, headers={"HX-Request": "true"})  # the first poll computes
+    html = client.get(panel, headers={"HX-Request": "true"}).content.decode()
+    assert html.count('class="estimate"') == 4  # pending, success, failed, mean time; not processing (0)
+    assert 'status__exact=processing">0</a>' in html
+
+
+def test_an_estimate_costs_one_explain_not_a_count(api, big_tables):
+    with query_budget("publishing", at_most=1 + 4, exactly=True) as log:
+        api.get(url("overview"))  # four figures over the cap
+    assert len(log.sql("EXPLAIN (FORMAT JSON)")) == 4
 
 
 def test_anonymous_gets_a_json_401_and_bad_parameters_a_clear_400(api):

@@ -56,3 +56,13 @@ def when(value: datetime | None) -> str:
 def ms_duration(value) -> str:
     """A duration given in milliseconds, humanised like every other duration."""
     return "—" if value is None else humanize_duration(float(value) / 1000)
+
+
+@register.simple_tag
+def estimate_mark(name: str, estimated) -> str:
+    """ "≈" before a figure named in `estimated` (statistics too big to count at each refresh)."""
+    if name not in (estimated or ()):
+        return ""
+    return format_html(
+        '<abbr class="estimate" title="{}">≈</abbr>', "an estimate: too many rows to count at each refresh"
+    )

@@ -1,4 +1,4 @@
-"""Publishing panels of the landing dashboard: the stats API's figures, one query each."""
+"""Publishing panels of the landing dashboard: the stats API's figures (estimates marked "≈")."""
 
 from __future__ import annotations
 
@@ -7,15 +7,24 @@ from monitoring.publishing import stats
 
 
 def queue_now() -> dict:
-    return {"queue": stats.queue().data}
+    result = stats.queue()
+    return {"queue": result.data, "estimated": result.estimated}
 
 
 def orchestrator_now() -> dict:
-    return {"orchestrator": stats.orchestrator().data}
+    result = stats.orchestrator()
+    return {"orchestrator": result.data, "estimated": result.estimated}
 
 
 def platforms_now() -> dict:
-    return {"platforms": stats.platforms().data}
+    result = stats.platforms()
+    estimated = set(result.estimated)
+    return {
+        "platforms": {
+            platform: {**figures, "estimated": [name for name in figures if f"{platform}.{name}" in estimated]}
+            for platform, figures in result.data.items()
+        }
+    }
 
 
 PANELS = [

@@ -40,7 +40,7 @@ class PlatformParameter(django_filters.FilterSet):
 # endpoint -> (its declared query parameters, its figures from the validated parameters)
 ENDPOINTS = {
     "overview": (NoParameters, lambda params: stats.overview()),
-    "queue": (PlatformParameter, lambda params: stats.queue(logs=params.qs)),
+    "queue": (PlatformParameter, lambda params: stats.queue(platform=params.form.cleaned_data["platform"] or None)),
     "orchestrator": (NoParameters, lambda params: stats.orchestrator()),
     "platforms": (PlatformParameter, lambda params: stats.platforms(only=params.form.cleaned_data["platform"] or None)),
     "campaigns": (NoParameters, lambda params: stats.campaigns()),
