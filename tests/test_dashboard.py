@@ -246,3 +246,19 @@ def test_a_polled_chart_carries_its_numbers_outside_a_script_tag(client_for):
     assert "<script" not in html
     spec = re.search(r'<div hidden id="chart-wrapped-queue_depth"[^>]*>(.*?)</div>', html, re.S).group(1)
     assert "&quot;label&quot;: &quot;open jobs&quot;" in spec
+
+
+def test_queue_depth_past_the_cap_is_the_planners_estimate_and_says_so(client_for, naive_now, monkeypatch):
+    from backoffice import estimates
+    from tests import seeding
+
+    for _ in range(3):
+        w.AppJobFactory(
+            status="pending", created_at=naive_now - timedelta(hours=3), updated_at=naive_now - timedelta(hours=2)
+        )
+    seeding.execute("wrapped", "ANALYZE app_jobs")
+    monkeypatch.setattr(estimates, "EXACT_UP_TO", 1)
+    html = panel_html(dashboard_html(client_for("viewer")), "wrapped", "queue_depth")
+    assert "open jobs (≈ estimated)" in html
+    depth = {int(n) for n in re.findall(r'<td class="num">(\d+)</td>', html)}
+    assert depth == {3}  # the planner's statistics, exact after ANALYZE on a table this small
