@@ -47,6 +47,17 @@ RECOMMENDED_INDEXES = [
         "the bind tokens list filtered by channel (Telegram / Email)",
     ),
     ("notification_bind_tokens", "used, id DESC", "bo_bind_tokens_used_id", "the bind tokens list filtered by used"),
+    # The same for the other small lists' filters whose value few rows hold (suspended users,
+    # codes never marked used, targets that are not the default): without them the bounded
+    # count reads the whole table to find its few rows.
+    ("users", "status, id DESC", "bo_users_status_id", "the users list filtered by status"),
+    ("verification_codes", "used, id DESC", "bo_verification_codes_used_id", "the codes list filtered by used"),
+    (
+        "notification_targets",
+        "is_default, id DESC",
+        "bo_notification_targets_default_id",
+        "the notification targets list filtered by default",
+    ),
     # Case-insensitive search: without them the searches match exactly (and say so).
     (
         "jobs",
