@@ -15,8 +15,8 @@ from monitoring.wrapped.queries import OPEN_JOB_STATUSES, STAGE_LABELS
 
 WINDOW = timedelta(hours=24)
 STUCK_AFTER = timedelta(minutes=30)
-# Beyond this a panel says "1,000+" (the queue's counts stop at queries.QUEUE_COUNT_CAP): the list
-# behind the link has the exact count.
+# Beyond this a panel says "1,000+" (as the queue's counts, queries.QUEUE_COUNT_CAP): the list
+# behind the link counts further.
 STAGE_CAP = 1_000  # each run counted per stage is a heap visit (an expression index is no index-only scan)
 
 

@@ -324,9 +324,10 @@ def payload_warnings(payload) -> list[str]:
 OPEN_JOB_STATUSES = ("pending", "running", "failed")
 
 
-# A count past this reads "10,000+": each (task, status) count stops there, so the queue's counts
-# read at most this many index entries per cell however long a backlog grows.
-QUEUE_COUNT_CAP = 10_000
+# A count past this reads "1,000+" (as the runs panel's stage counts): each (task, status) count
+# stops there, so the queue's counts read at most this many index entries per cell however long a
+# backlog grows, and a few milliseconds in all. The list behind a count counts up to 10,000.
+QUEUE_COUNT_CAP = 1_000
 # The open queue in one query: the (status, task_name) pairs present, found by a skip scan of
 # bo_jobs_status_task_created (one index descent per pair of any status, a few dozen in all,
 # whatever task names the service uses),
