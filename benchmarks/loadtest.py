@@ -50,6 +50,8 @@ class Level:
     rss_before: dict[int, int] = field(default_factory=dict)
     rss_peak: dict[int, int] = field(default_factory=dict)
     rss_after: dict[int, int] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds spent during the level, by who
+    busy: float = 0.0  # share of all cores busy during the level
 
 
 def mix(samples: dict, down: str) -> list[tuple[str, str, int, int]]:
@@ -106,6 +108,52 @@ def _rss_kib(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int, children: bool = False) -> float:
+    """utime + stime of a process (and of its reaped children), in seconds."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if children else 0)
+    return ticks / TICK
+
+
+def _postgres_cpu() -> float | None:
+    """The embedded server's CPU: its postmaster (with the backends it reaped) and its live
+    processes. None when the sources are servers elsewhere."""
+    from backoffice.embedded import PGDATA
+
+    if not settings.EMBEDDED:
+        return None
+    try:
+        postmaster = int((PGDATA / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return _cpu_seconds(postmaster, children=True) + sum(_cpu_seconds(pid) for pid in _children(postmaster))
+
+
+def _machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of all cores since boot, from /proc/stat."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+def _cpu_snapshot(process: subprocess.Popen) -> dict[str, float | None]:
+    times = os.times()
+    return {
+        "Django (gunicorn)": _cpu_seconds(process.pid, children=True)
+        + sum(_cpu_seconds(pid) for pid in _children(process.pid)),
+        "PostgreSQL": _postgres_cpu(),
+        "load clients": times.user + times.system,
+    }
 
 
 def _session_cookie() -> str:
@@ -195,6 +243,7 @@ def run_level(port, process, cookie, pages, clients: int, seconds: float) -> Lev
     level.rss_before = {pid: _rss_kib(pid) for pid in workers}
     level.rss_peak = dict(level.rss_before)
     lock = threading.Lock()
+    cpu_before, machine_before = _cpu_snapshot(process), _machine_busy()
     deadline = time.monotonic() + seconds
     threads = [
         threading.Thread(target=_client, args=(port, cookie, pages, deadline, level, i, lock), daemon=True)
@@ -207,6 +256,10 @@ def run_level(port, process, cookie, pages, clients: int, seconds: float) -> Lev
             level.rss_peak[pid] = max(level.rss_peak.get(pid, 0), _rss_kib(pid))
         time.sleep(0.25)
     level.rss_after = {pid: _rss_kib(pid) for pid in _children(process.pid)}
+    cpu_after, machine_after = _cpu_snapshot(process), _machine_busy()
+    level.cpu = {who: cpu_after[who] - cpu_before[who] for who in cpu_after if cpu_after[who] is not None}
+    busy, total = (after - before for after, before in zip(machine_after, machine_before, strict=True))
+    level.busy = busy / total if total else 0.0
     return level
 
 
@@ -272,6 +325,18 @@ def render(runs, seconds, down, pages, levels: list[Level]) -> str:
             f" | {percentile(ms, 0.95):.0f} | {percentile(ms, 0.99):.0f} | {len(errors) + len(level.exceptions)}"
             f" | {down_ok} | {rss} |"
         )
+    lines += [
+        "",
+        "Where the time goes: CPU per request (ms), by process, and how busy all cores were. The"
+        " load clients share the server's cores, so their CPU is time the server did not get.",
+        "",
+        "| clients | " + " | ".join(levels[0].cpu) + " | cores busy |" if levels else "",
+        "|---|" + "---|" * (len(levels[0].cpu) + 1) if levels else "",
+    ]
+    for level in levels:
+        requests = max(1, len(level.samples))
+        shares = " | ".join(f"{seconds * 1000 / requests:.1f}" for seconds in level.cpu.values())
+        lines.append(f"| {level.clients} | {shares} | {level.busy:.0%} |")
     for level in levels:
         lines += [
             "",

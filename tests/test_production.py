@@ -239,6 +239,29 @@ def test_whitenoise_serves_hashed_compressed_static_files_for_ever(gunicorn_serv
     assert response.status_code == 200 and "immutable" in response.headers["Cache-Control"]
 
 
+def test_workers_keep_their_connection_to_the_back_office_database(gunicorn_server, db):
+    """Every request reads its session there: a worker reuses its connection rather than starting
+    a PostgreSQL server process per request."""
+    base, _ = gunicorn_server
+
+    def workers_connections() -> set[int]:
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            )
+            return {pid for (pid,) in cursor.fetchall()}
+
+    session = {"sessionid": "x" * 32}  # an unknown session: looked up in the database
+    for _ in range(6):
+        assert https_get(base + "/admin/", cookies=session).status_code == 302
+    first = workers_connections()
+    for _ in range(10):
+        https_get(base + "/admin/", cookies=session)
+    after = workers_connections()
+    assert first and first <= after and len(after) <= 2, (first, after)  # 2 workers, 2 connections
+
+
 # -- no inline script or style on the pages -----------------------------------------------------------
 
 
