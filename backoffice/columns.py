@@ -20,9 +20,10 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode
 
 from django.urls import NoReverseMatch
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 
 from backoffice import display, pii
+from backoffice.html import format_html
 from backoffice.templatetags.backoffice_format import humanize_duration, when
 
 EMPTY = "—"

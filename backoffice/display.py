@@ -8,7 +8,8 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf
-from django.utils.html import format_html
+
+from backoffice.html import format_html
 
 MAX_INLINE_JSON_CHARS = 200_000
 

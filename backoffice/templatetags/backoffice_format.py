@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
+
+from backoffice.html import format_html
 
 register = template.Library()
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from backoffice import pii
 from backoffice.columns import Column, Link
+from backoffice.html import format_html
 from monitoring.wrapped import queries
 
 
