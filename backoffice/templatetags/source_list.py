@@ -14,10 +14,10 @@ on hover), not in Django's locale format.
 from __future__ import annotations
 
 import datetime
+from functools import lru_cache
 
 from django import template
 from django.contrib.admin.templatetags.admin_list import (
-    ResultList,
     _coerce_field_name,
     result_headers,
     result_hidden_fields,
@@ -43,26 +43,30 @@ register = template.Library()
 _PK_MARKER = "00000000-pk-marker-00000000"
 
 
-@register.inclusion_tag("admin/change_list_results.html")
+@register.inclusion_tag("backoffice/result_table.html")
 def source_result_list(cl):
     if cl.formset:  # list_editable: not used by source admins, keep Django's path
         from django.contrib.admin.templatetags.admin_list import result_list
 
-        return result_list(cl)
+        return {**result_list(cl), "formset": cl.formset}
     headers = list(result_headers(cl))
+    rows = list(_rows(cl))
     return {
         "cl": cl,
         "result_hidden_fields": list(result_hidden_fields(cl)),
         "result_headers": headers,
         "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
-        "results": [ResultList(None, [row]) for row in _rows(cl)],
+        "results": rows,
+        # The tbody as Django's template writes it (each row between blank lines), in one string:
+        # a template loop over the rows cost as much as building them.
+        "rows": mark_safe("".join([f"\n\n<tr>{row}</tr>\n" for row in rows])),
     }
 
 
 def _rows(cl):
     cells = _cell_renderers(cl)
     for result in cl.result_list:
-        yield mark_safe("".join([cell(result) for cell in cells]))
+        yield "".join([cell(result) for cell in cells])
 
 
 def _cell_renderers(cl) -> list:
@@ -117,10 +121,7 @@ def _shown(name, opts, model_admin, empty, linked):
     then display_for_field or display_for_value), resolved once per page. A date and time is
     shown as everywhere else in the back office (backoffice_format.when); date, time and
     foreign-key cells do not wrap, as in Django."""
-    try:
-        field = _get_non_gfk_field(opts, name)
-    except (FieldDoesNotExist, FieldIsAForeignKeyColumnName):
-        field = None
+    field = None if callable(name) else _model_field(opts, name)
     if field is not None:
         return _field_shown(field, name, empty, linked)
     if callable(name):
@@ -130,6 +131,16 @@ def _shown(name, opts, model_admin, empty, linked):
     else:  # a model attribute or method: what it is may differ per row, so Django's lookup runs
         return _attribute_shown(name, model_admin, empty)
     return _value_shown(attr, getattr(attr, "empty_value_display", empty), getattr(attr, "boolean", False))
+
+
+@lru_cache(maxsize=1024)
+def _model_field(opts, name: str):
+    """The model field `name` is, or None: Django's test in lookup_field, which raises for most
+    columns (an exception per column and page), once per model and name."""
+    try:
+        return _get_non_gfk_field(opts, name)
+    except (FieldDoesNotExist, FieldIsAForeignKeyColumnName):
+        return None
 
 
 def _value_shown(attr, cell_empty, boolean):
