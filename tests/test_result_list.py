@@ -48,8 +48,11 @@ def rendered(rows_of_cells) -> list[str]:
     return ["".join(str(cell) for cell in row) for row in rows_of_cells]
 
 
+@pytest.mark.parametrize("thousands", [False, True], ids=["plain", "thousand-separators"])
 @pytest.mark.parametrize("model_admin", [a for _, a in SOURCE_ADMINS], ids=[m.__name__ for m, _ in SOURCE_ADMINS])
-def test_same_cells_as_djangos_result_list(rows, model_admin):
+def test_same_cells_as_djangos_result_list(rows, model_admin, thousands, settings):
+    """Numbers included: an int is shown as str() only while thousand separators are off."""
+    settings.USE_THOUSAND_SEPARATOR = thousands
     request = RequestFactory().get("/")
     request.user = create_staff_user("cmp", "support", "correct-horse-battery")
     request.session = {}

@@ -17,7 +17,9 @@ import datetime
 from functools import lru_cache
 
 from django import template
+from django.conf import settings
 from django.contrib.admin.templatetags.admin_list import (
+    _boolean_icon,
     _coerce_field_name,
     result_headers,
     result_hidden_fields,
@@ -34,6 +36,7 @@ from django.contrib.admin.utils import (
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch
+from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 
 from backoffice.html import conditional_escape
@@ -78,13 +81,16 @@ def _cell_renderers(cl) -> list:
     link_columns = _link_columns(cl)
     url_template = _url_template(cl)
     pk_attname = cl.lookup_opts.pk.attname
+    # What number_format shows for an int: without thousand separators (the default), str(value),
+    # reached through three locale lookups per cell.
+    number = number_format if settings.USE_THOUSAND_SEPARATOR else str
     renderers, first = [], True
     for index, name in enumerate(cl.list_display):
         linked = name in link_columns
         tag = "td"
         if linked:
             tag, first = ("th" if first else "td"), False
-        shown = _shown(name, cl.opts, model_admin, empty, linked)
+        shown = _shown(name, cl.opts, model_admin, empty, linked, number)
         base_class = "action-checkbox" if name == "action_checkbox" else "field-" + _coerce_field_name(name, index)
         if linked and url_template is not None:
             renderers.append(_linked_cell(shown, tag, base_class, url_template, pk_attname))
@@ -116,21 +122,21 @@ def _linked_cell(shown, tag, base_class, url_template, pk_attname):
     return cell
 
 
-def _shown(name, opts, model_admin, empty, linked):
+def _shown(name, opts, model_admin, empty, linked, number):
     """`row -> (escaped HTML, wraps)`: Django's items_for_result for one column (lookup_field,
     then display_for_field or display_for_value), resolved once per page. A date and time is
     shown as everywhere else in the back office (backoffice_format.when); date, time and
     foreign-key cells do not wrap, as in Django."""
     field = None if callable(name) else _model_field(opts, name)
     if field is not None:
-        return _field_shown(field, name, empty, linked)
+        return _field_shown(field, name, empty, linked, number)
     if callable(name):
         attr = name
     elif hasattr(model_admin, name) and name != "__str__":
         attr = getattr(model_admin, name)
     else:  # a model attribute or method: what it is may differ per row, so Django's lookup runs
-        return _attribute_shown(name, model_admin, empty)
-    return _value_shown(attr, getattr(attr, "empty_value_display", empty), getattr(attr, "boolean", False))
+        return _attribute_shown(name, model_admin, empty, number)
+    return _value_shown(attr, getattr(attr, "empty_value_display", empty), getattr(attr, "boolean", False), number)
 
 
 @lru_cache(maxsize=1024)
@@ -143,20 +149,23 @@ def _model_field(opts, name: str):
         return None
 
 
-def _value_shown(attr, cell_empty, boolean):
+def _value_shown(attr, cell_empty, boolean, number):
     def shown(result):
         try:
             value = attr(result)
         except ObjectDoesNotExist:
             return conditional_escape(cell_empty), True
-        return _display_value(value, cell_empty, boolean)
+        return _display_value(value, cell_empty, boolean, number)
 
     return shown
 
 
-def _display_value(value, cell_empty, boolean):
-    if isinstance(value, str) and not boolean:  # what display_for_value makes of text, without its checks
+def _display_value(value, cell_empty, boolean, number):
+    # What display_for_value makes of text and of an int, without its checks:
+    if isinstance(value, str) and not boolean:
         return conditional_escape(value if value.strip() else cell_empty), True
+    if type(value) is int and not boolean:
+        return conditional_escape(number(value)), True
     if isinstance(value, str) and value.strip() == "":
         value = ""
     elif isinstance(value, datetime.datetime):
@@ -165,7 +174,7 @@ def _display_value(value, cell_empty, boolean):
     return shown, not isinstance(value, datetime.date | datetime.time)
 
 
-def _attribute_shown(name, model_admin, empty):
+def _attribute_shown(name, model_admin, empty, number):
     def shown(result):
         try:
             _, attr, value = lookup_field(name, result, model_admin)
@@ -174,20 +183,25 @@ def _attribute_shown(name, model_admin, empty):
         boolean = getattr(attr, "boolean", False)
         if isinstance(attr, property) and hasattr(attr, "fget"):
             boolean = getattr(attr.fget, "boolean", False)
-        return _display_value(value, getattr(attr, "empty_value_display", empty), boolean)
+        return _display_value(value, getattr(attr, "empty_value_display", empty), boolean, number)
 
     return shown
 
 
-def _field_shown(field, name, empty, linked):
+def _field_shown(field, name, empty, linked, number):
     if field.auto_created:  # the automatic primary key: shown as a value
 
         def shown(result):
-            return _display_value(getattr(result, name), empty, False)
+            try:
+                value = getattr(result, name)
+            except ObjectDoesNotExist:
+                return conditional_escape(empty), True
+            return _display_value(value, empty, False, number)
 
         return shown
     wraps = not isinstance(field, models.DateField | models.TimeField | models.ForeignKey)
     related = isinstance(field.remote_field, models.ManyToOneRel)
+    display = _field_display(field, empty, linked, number)
 
     def shown(result):
         try:
@@ -201,9 +215,26 @@ def _field_shown(field, name, empty, linked):
             return when(value), False
         if isinstance(value, str) and value.strip() == "":
             value = ""
-        return conditional_escape(display_for_field(value, field, empty, avoid_link=linked)), wraps
+        return conditional_escape(display(value)), wraps
 
     return shown
+
+
+def _field_display(field, empty, linked, number):
+    """Django's display_for_field for one column, less what it works out again for each cell: a
+    boolean's icons (a static() URL each) and an int's formatting."""
+
+    def display(value):
+        return display_for_field(value, field, empty, avoid_link=linked)
+
+    if field.flatchoices:
+        return display
+    if isinstance(field, models.BooleanField):
+        icons = {value: _boolean_icon(value) for value in (True, False, None)}
+        return lambda value: icons[value] if value is None or type(value) is bool else display(value)
+    if isinstance(field, models.IntegerField):
+        return lambda value: number(value) if type(value) is int else display(value)
+    return display
 
 
 def _link_columns(cl) -> set:
