@@ -30,6 +30,8 @@ EMPTY = "—"
 
 
 def _lookup(obj, path: str):
+    if "__" not in path:  # most columns: one attribute of the row
+        return obj.get(path) if isinstance(obj, dict) else getattr(obj, path, None)
     value = obj
     for part in path.split("__"):
         if value is None:

@@ -91,33 +91,30 @@ def change_url(app_label: str, model_name: str, pk) -> str:
     request, and each row's key is quoted into it the way `reverse` quotes it."""
     from django.contrib.admin.utils import quote
 
-    template = _change_url_template(f"admin:{app_label}_{model_name}_change")
+    template = admin_url(f"admin:{app_label}_{model_name}_change", _PK_PLACEHOLDER)
     return template.replace(_PK_PLACEHOLDER, _percent_encoded(str(quote(pk))), 1)
 
 
-def _change_url_template(viewname: str) -> str:
-    """The reversed URL with a placeholder for the key. It depends on the script prefix and the
-    URL configuration, fixed for a request: memoised on the request being rendered (reading them
-    costs more than a row's quoting), else per process and pair."""
+def admin_url(viewname: str, *args) -> str:
+    """`reverse(viewname, args=args)` for URLs a page builds once per row. The result depends on
+    the script prefix and the URL configuration, fixed for a request: memoised on the request
+    being rendered (reading them costs more than a row's own work), else per process and pair."""
     from backoffice.pii import current_request
 
     request = current_request()
-    if request is None:
-        return _reversed_template(viewname, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
-    memo = request.__dict__.setdefault("_change_url_templates", {})
-    template = memo.get(viewname)
-    if template is None:
-        template = memo[viewname] = _reversed_template(
-            viewname, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF
-        )
-    return template
+    memo = request.__dict__.setdefault("_admin_urls", {}) if request is not None else {}
+    key = (viewname, args)
+    url = memo.get(key)
+    if url is None:
+        url = memo[key] = _reversed(viewname, args, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
+    return url
 
 
 @lru_cache(maxsize=1024)
-def _reversed_template(viewname: str, script_prefix: str, urlconf, root_urlconf: str) -> str:
+def _reversed(viewname: str, args: tuple, script_prefix: str, urlconf, root_urlconf: str) -> str:
     from django.urls import reverse
 
-    return reverse(viewname, urlconf=urlconf, args=[_PK_PLACEHOLDER])
+    return reverse(viewname, urlconf=urlconf, args=args)
 
 
 # What `reverse` leaves as it is in a path argument (urllib's always-safe characters and the
@@ -135,9 +132,7 @@ def changelist_link(app_label: str, model_name: str, params: dict, text) -> str:
     """A link to a changelist filtered or searched exactly (e.g. {"q": job_id})."""
     from urllib.parse import urlencode
 
-    from django.urls import reverse
-
-    url = reverse(f"admin:{app_label}_{model_name}_changelist") + "?" + urlencode(params)
+    url = admin_url(f"admin:{app_label}_{model_name}_changelist") + "?" + urlencode(params)
     return format_html('<a href="{}">{}</a>', url, text)
 
 
