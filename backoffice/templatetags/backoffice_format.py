@@ -57,7 +57,10 @@ def when(value: datetime | None) -> str:
         text = f"{humanize_duration(seconds)} ago"
     else:
         text = f"in {humanize_duration(-seconds)}"
-    return SafeString(f'<time datetime="{value.isoformat()}" title="{utc:%Y-%m-%d %H:%M:%S} UTC">{text}</time>')
+    iso = value.isoformat()
+    # A UTC moment's ISO form already holds the exact time (strftime is slower); %Y pads no year < 1000.
+    exact = f"{iso[:10]} {iso[11:19]}" if utc is value and value.year >= 1000 else f"{utc:%Y-%m-%d %H:%M:%S}"
+    return SafeString(f'<time datetime="{iso}" title="{exact} UTC">{text}</time>')
 
 
 @register.filter
