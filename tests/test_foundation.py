@@ -238,3 +238,17 @@ def test_a_users_permissions_are_their_own_and_their_groups_read_in_one_query():
     assert {"access.run_actions", "audit.view_actionrecord"} <= seen["perm-operator"]
     assert "wrapped.view_wrappedrun" in seen["perm-viewer"] and "access.run_actions" not in seen["perm-viewer"]
     assert seen["perm-nobody"] == set()
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_a_list_page_does_not_build_the_app_list_the_index_still_shows_it(client_for, monkeypatch):
+    """each_context's available_apps feeds only the nav sidebar (off): it is built when read. The
+    index, which lists the apps, still builds and shows them."""
+    built = []
+    build = admin.site._build_app_dict
+    monkeypatch.setattr(admin.site, "_build_app_dict", lambda *a, **k: built.append(1) or build(*a, **k))
+    client = client_for("viewer")
+    assert client.get(reverse("admin:wrapped_wrappedrun_changelist")).status_code == 200
+    assert built == []
+    index = client.get(reverse("admin:index")).content.decode()
+    assert built and reverse("admin:wrapped_wrappedrun_changelist") in index
