@@ -222,7 +222,8 @@ def _field_shown(field, name, empty, linked, number):
 
 def _field_display(field, empty, linked, number):
     """Django's display_for_field for one column, less what it works out again for each cell: a
-    boolean's icons (a static() URL each) and an int's formatting."""
+    boolean's icons (a static() URL each), an int's formatting and, for text, its chain of type
+    checks (the first that matches a text field is display_for_value's str(value))."""
 
     def display(value):
         return display_for_field(value, field, empty, avoid_link=linked)
@@ -234,6 +235,9 @@ def _field_display(field, empty, linked, number):
         return lambda value: icons[value] if value is None or type(value) is bool else display(value)
     if isinstance(field, models.IntegerField):
         return lambda value: number(value) if type(value) is int else display(value)
+    if isinstance(field, models.CharField | models.TextField) and not isinstance(field, models.URLField):
+        # Text is shown as it is (an empty one as the empty value, by Django's path).
+        return lambda value: value if type(value) is str and value else display(value)
     return display
 
 
