@@ -5,10 +5,11 @@ the empty-value text, finds out again what the column is (field, admin callable,
 reverses the row URL and re-applies the preserved filters for every row, and wraps each cell with
 format_html; the template then resolves every cell again. On a 50-row, 10-column page that is most
 of the request. Here those are done once per page (one renderer per column), each cell's value
-still goes through Django's own display_for_field / display_for_value (so it shows the same
-thing), and a row is handed to the template as one pre-joined safe string. The one difference: a
-date and time is shown like every other date in the back office ("4 min ago", the exact UTC time
-on hover), not in Django's locale format.
+is shown as Django's display_for_field / display_for_value show it (tests/test_result_list.py
+compares every source list with Django's own result_list), and the rows are handed to the
+template as one pre-joined safe string. The one difference: a date and time is shown like every
+other date in the back office ("4 min ago", the exact UTC time on hover), not in Django's locale
+format.
 """
 
 from __future__ import annotations
