@@ -11,10 +11,10 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from backoffice import pii
+from backoffice.html import format_html
 from backoffice.pagination import EstimatedCountPaginator
 from backoffice.search import UUID, identifier_q, malformed_uuid
 

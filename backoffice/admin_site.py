@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import admin
 from django.urls import path, reverse
+from django.utils.functional import SimpleLazyObject
 
 from backoffice.sources import SOURCES
+
+# Set while each_context runs: the app list it asks for is made lazy (see each_context).
+_app_list_when_read: contextvars.ContextVar[bool] = contextvars.ContextVar("app_list_when_read", default=False)
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,19 @@ class BackofficeAdminSite(admin.AdminSite):
             if (source is None or t.source == source) and (t.permission is None or request.user.has_perm(t.permission))
         ]
 
+    def each_context(self, request):
+        """Django's, with `available_apps` built when a template reads it. Only the nav sidebar
+        (off) does; the index builds its own app list. Sorting it by translated names and finding
+        each source's tools was some 0.4 ms of every page."""
+        token = _app_list_when_read.set(True)
+        try:
+            return super().each_context(request)
+        finally:
+            _app_list_when_read.reset(token)
+
     def get_app_list(self, request, app_label=None):
+        if _app_list_when_read.get():  # asked for by each_context
+            return SimpleLazyObject(lambda: self.get_app_list(request, app_label))
         apps = super().get_app_list(request, app_label)
         labels = {s.alias: s for s in SOURCES}
         for app in apps:

@@ -20,15 +20,18 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode
 
 from django.urls import NoReverseMatch
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 
 from backoffice import display, pii
+from backoffice.html import format_html
 from backoffice.templatetags.backoffice_format import humanize_duration, when
 
 EMPTY = "—"
 
 
 def _lookup(obj, path: str):
+    if "__" not in path:  # most columns: one attribute of the row
+        return obj.get(path) if isinstance(obj, dict) else getattr(obj, path, None)
     value = obj
     for part in path.split("__"):
         if value is None:
@@ -91,7 +94,7 @@ class Link(Column):
             url = display.change_url(self.app_label, self.model_name, value)
         except NoReverseMatch:
             return value
-        url = self._keeping_list_filters(url)
+        url += self._list_filters_suffix()
         text = _lookup(obj, self.text) if self.text else None
         if text in (None, ""):
             text = str(value)
@@ -99,23 +102,28 @@ class Link(Column):
                 return format_html('<a href="{}" title="{}">{}…</a>', url, text, text[: self.short - 1])
         return format_html('<a href="{}">{}</a>', url, text)
 
-    def _keeping_list_filters(self, url: str) -> str:
+    def _list_filters_suffix(self) -> str:
         """A link to a row of the list being shown keeps the list's filters, as Django's own row
-        links do, so "back" from the row returns to the same list (a shared one included)."""
+        links do, so "back" from the row returns to the same list (a shared one included). What
+        Django's add_preserved_filters appends to a change URL, worked out once per request and
+        model rather than parsed and resolved again for every row."""
         request = pii.current_request()
+        if request is None:
+            return ""
+        memo = request.__dict__.setdefault("_list_filters_suffixes", {})
+        key = (self.app_label, self.model_name)
+        suffix = memo.get(key)
+        if suffix is None:
+            suffix = memo[key] = self._preserved_filters(request)
+        return suffix
+
+    def _preserved_filters(self, request) -> str:
         match = getattr(request, "resolver_match", None)
         model_admin = getattr(getattr(match, "func", None), "model_admin", None)
         if model_admin is None or match.url_name != f"{self.app_label}_{self.model_name}_changelist":
-            return url
-        # What Django's add_preserved_filters appends to a change URL, computed once per request
-        # rather than parsed and resolved again for every row.
-        suffix = request.__dict__.get("_preserved_filters_suffix")
-        if suffix is None:
-            preserved = model_admin.get_preserved_filters(request)
-            suffix = request._preserved_filters_suffix = (
-                "?" + urlencode(dict(parse_qsl(preserved))) if preserved else ""
-            )
-        return url + suffix
+            return ""
+        preserved = model_admin.get_preserved_filters(request)
+        return "?" + urlencode(dict(parse_qsl(preserved))) if preserved else ""
 
 
 class Json(Column):

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import string
 from functools import cache as memoize
 from functools import lru_cache
+from urllib.parse import quote as percent_quote
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf
-from django.utils.html import format_html
+from django.utils.http import RFC3986_SUBDELIMS
+
+from backoffice.html import format_html
 
 MAX_INLINE_JSON_CHARS = 200_000
 
@@ -84,38 +88,51 @@ def change_url(app_label: str, model_name: str, pk) -> str:
 
     A list links every row to one or more pages, and `reverse` walks the URL resolver each time
     (about a third of a 50-row list's rendering); the URL is reversed once per view and
-    process, and each row's key is quoted into it the way `reverse` quotes it."""
+    request, and each row's key is quoted into it the way `reverse` quotes it."""
     from django.contrib.admin.utils import quote
 
-    template = _change_url_template(
-        f"admin:{app_label}_{model_name}_change", get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF
-    )
+    template = admin_url(f"admin:{app_label}_{model_name}_change", _PK_PLACEHOLDER)
     return template.replace(_PK_PLACEHOLDER, _percent_encoded(str(quote(pk))), 1)
 
 
+def admin_url(viewname: str, *args) -> str:
+    """`reverse(viewname, args=args)` for URLs a page builds once per row. The result depends on
+    the script prefix and the URL configuration, fixed for a request: memoised on the request
+    being rendered (reading them costs more than a row's own work), else per process and pair."""
+    from backoffice.pii import current_request
+
+    request = current_request()
+    memo = request.__dict__.setdefault("_admin_urls", {}) if request is not None else {}
+    key = (viewname, args)
+    url = memo.get(key)
+    if url is None:
+        url = memo[key] = _reversed(viewname, args, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
+    return url
+
+
 @lru_cache(maxsize=1024)
-def _change_url_template(viewname: str, script_prefix: str, urlconf, root_urlconf: str) -> str:
+def _reversed(viewname: str, args: tuple, script_prefix: str, urlconf, root_urlconf: str) -> str:
     from django.urls import reverse
 
-    return reverse(viewname, urlconf=urlconf, args=[_PK_PLACEHOLDER])
+    return reverse(viewname, urlconf=urlconf, args=args)
+
+
+# What `reverse` leaves as it is in a path argument (urllib's always-safe characters and the
+# sub-delimiters it passes as safe): a key made only of them (most ids) needs no quoting at all.
+_PATH_SAFE_EXTRA = RFC3986_SUBDELIMS + "/~:@"
+_PATH_SAFE = frozenset(string.ascii_letters + string.digits + "_.-~" + _PATH_SAFE_EXTRA)
 
 
 def _percent_encoded(segment: str) -> str:
     """Percent-encode a path segment exactly as `reverse` encodes its arguments."""
-    from urllib.parse import quote as percent_quote
-
-    from django.utils.http import RFC3986_SUBDELIMS
-
-    return percent_quote(segment, safe=RFC3986_SUBDELIMS + "/~:@")
+    return segment if _PATH_SAFE.issuperset(segment) else percent_quote(segment, safe=_PATH_SAFE_EXTRA)
 
 
 def changelist_link(app_label: str, model_name: str, params: dict, text) -> str:
     """A link to a changelist filtered or searched exactly (e.g. {"q": job_id})."""
     from urllib.parse import urlencode
 
-    from django.urls import reverse
-
-    url = reverse(f"admin:{app_label}_{model_name}_changelist") + "?" + urlencode(params)
+    url = admin_url(f"admin:{app_label}_{model_name}_changelist") + "?" + urlencode(params)
     return format_html('<a href="{}">{}</a>', url, text)
 
 

@@ -293,9 +293,9 @@ STATICFILES_DIRS = [BASE_DIR / "backoffice" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "backoffice.staticfiles.ProductionStaticFilesStorage"
         if PRODUCTION
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        else "backoffice.staticfiles.LocalStaticFilesStorage"
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION

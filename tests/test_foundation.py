@@ -209,3 +209,46 @@ def test_a_superusers_page_loads_no_permissions():
     with query_log("default") as log:
         assert client.get(reverse("admin:wrapped_wrappedrun_changelist")).status_code == 200
     assert not log.sql("auth_permission"), log.listing()
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_a_users_permissions_are_their_own_and_their_groups_read_in_one_query():
+    """The permission query is compiled once per process and run with each user's key: every user
+    gets exactly what Django's ModelBackend gives them (own permissions and their groups')."""
+    from django.contrib.auth.backends import ModelBackend
+    from django.contrib.auth.models import Permission
+
+    from backoffice.auth_backend import OneQueryPermissionBackend
+    from backoffice.management.commands.create_staff import create_staff_user
+    from tests.pages import query_log
+
+    viewer = create_staff_user("perm-viewer", "viewer", "correct-horse-battery")
+    operator = create_staff_user("perm-operator", "operator", "correct-horse-battery")
+    operator.user_permissions.add(Permission.objects.get(codename="view_actionrecord"))
+    nobody = create_staff_user("perm-nobody", "viewer", "correct-horse-battery")
+    nobody.groups.clear()
+    seen = {}
+    for user in (viewer, operator, nobody):
+        with query_log("default") as log:
+            seen[user.username] = OneQueryPermissionBackend().get_all_permissions(
+                get_user_model().objects.get(pk=user.pk)
+            )
+        assert len(log.sql("auth_permission")) == 1, log.listing()
+        assert seen[user.username] == ModelBackend().get_all_permissions(get_user_model().objects.get(pk=user.pk))
+    assert {"access.run_actions", "audit.view_actionrecord"} <= seen["perm-operator"]
+    assert "wrapped.view_wrappedrun" in seen["perm-viewer"] and "access.run_actions" not in seen["perm-viewer"]
+    assert seen["perm-nobody"] == set()
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_a_list_page_does_not_build_the_app_list_the_index_still_shows_it(client_for, monkeypatch):
+    """each_context's available_apps feeds only the nav sidebar (off): it is built when read. The
+    index, which lists the apps, still builds and shows them."""
+    built = []
+    build = admin.site._build_app_dict
+    monkeypatch.setattr(admin.site, "_build_app_dict", lambda *a, **k: built.append(1) or build(*a, **k))
+    client = client_for("viewer")
+    assert client.get(reverse("admin:wrapped_wrappedrun_changelist")).status_code == 200
+    assert built == []
+    index = client.get(reverse("admin:index")).content.decode()
+    assert built and reverse("admin:wrapped_wrappedrun_changelist") in index

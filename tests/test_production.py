@@ -582,3 +582,15 @@ def test_logins_without_a_request_are_not_throttled_nor_broken(db):
     create_staff_user("ops", "operator", "a-long-right-password")
     assert Client().login(username="ops", password="a-long-right-password")
     assert not Client().login(username="ops", password="wrong")
+
+
+def test_static_urls_are_memoised_per_storage_and_follow_a_new_static_url(settings):
+    """The storage keeps each file's URL; a changed STATIC_URL makes a new storage, so pages never
+    keep an old address."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.templatetags.static import static
+
+    assert static("admin/css/base.css") == "/static/admin/css/base.css"
+    assert staticfiles_storage._memoized_urls["admin/css/base.css"] == "/static/admin/css/base.css"
+    settings.STATIC_URL = "/assets/"
+    assert static("admin/css/base.css") == "/assets/admin/css/base.css"

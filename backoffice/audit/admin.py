@@ -7,11 +7,11 @@ from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html
 
 from backoffice.admin_base import AllowListedLookupsMixin, ReadOnlyAdminMixin
 from backoffice.audit.models import ActionRecord
 from backoffice.filters import DateRangeFilter, IndexedValuesFilter
+from backoffice.html import format_html
 from backoffice.pagination import EstimatedCountPaginator
 
 

@@ -6,9 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 register = template.Library()
+
+
+_UNITS = (("d", 86400), ("h", 3600), ("min", 60), ("s", 1))
 
 
 def humanize_duration(value: timedelta | float | int | None) -> str:
@@ -19,15 +22,16 @@ def humanize_duration(value: timedelta | float | int | None) -> str:
     sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
     if seconds < 1:
         return f"{sign}{round(seconds * 1000)} ms"
-    units = [("d", 86400), ("h", 3600), ("min", 60), ("s", 1)]
-    rest = int(seconds)
-    first = next(i for i, (_, size) in enumerate(units) if rest >= size)
-    parts = []
-    for name, size in units[first : first + 2]:
-        amount, rest = divmod(rest, size)
-        if amount or not parts:
-            parts.append(f"{amount} {name}")
-    return sign + " ".join(parts)
+    rest, first = int(seconds), 0
+    while rest < _UNITS[first][1]:
+        first += 1
+    name, size = _UNITS[first]
+    amount, rest = divmod(rest, size)
+    if first == len(_UNITS) - 1:
+        return f"{sign}{amount} {name}"
+    small_name, small_size = _UNITS[first + 1]
+    small = rest // small_size
+    return f"{sign}{amount} {name} {small} {small_name}" if small else f"{sign}{amount} {name}"
 
 
 @register.filter
@@ -37,19 +41,26 @@ def duration(value) -> str:
 
 @register.filter
 def when(value: datetime | None) -> str:
-    """'4 min ago' (or 'in 3 min') with the exact UTC timestamp as a tooltip; naive values are UTC."""
+    """'4 min ago' (or 'in 3 min') with the exact UTC timestamp as a tooltip; naive values are UTC.
+
+    A list shows one per row and date column: built as one string (none of its parts needs
+    escaping: ISO digits and separators, the words above), not through format_html."""
     if value is None:
         return "—"
-    if timezone.is_naive(value):
+    if value.utcoffset() is None:
         value = value.replace(tzinfo=UTC)
-    exact = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    delta = timezone.now() - value
-    text = (
-        "just now"
-        if abs(delta.total_seconds()) < 5
-        else (f"{humanize_duration(delta)} ago" if delta.total_seconds() > 0 else f"in {humanize_duration(-delta)}")
-    )
-    return format_html('<time datetime="{}" title="{}">{}</time>', value.isoformat(), exact, text)
+    utc = value.astimezone(UTC)
+    seconds = (timezone.now() - value).total_seconds()
+    if abs(seconds) < 5:
+        text = "just now"
+    elif seconds > 0:
+        text = f"{humanize_duration(seconds)} ago"
+    else:
+        text = f"in {humanize_duration(-seconds)}"
+    iso = value.isoformat()
+    # A UTC moment's ISO form already holds the exact time (strftime is slower); %Y pads no year < 1000.
+    exact = f"{iso[:10]} {iso[11:19]}" if utc is value and value.year >= 1000 else f"{utc:%Y-%m-%d %H:%M:%S}"
+    return SafeString(f'<time datetime="{iso}" title="{exact} UTC">{text}</time>')
 
 
 @register.filter

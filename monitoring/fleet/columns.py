@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.template.loader import render_to_string
-from django.utils.html import format_html
 
 from backoffice import charts
 from backoffice.columns import EMPTY, Badge, Column, Excerpt, Link, Related, When
+from backoffice.html import format_html
 from monitoring.fleet import queries
 
 

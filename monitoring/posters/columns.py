@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html
 
 from backoffice import display
 from backoffice.columns import EMPTY, Column, Duration
+from backoffice.html import format_html
 from backoffice.templatetags.backoffice_format import humanize_duration
 from monitoring.posters import queries
 from monitoring.posters.models import FAILURE_TYPES

@@ -10,12 +10,12 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
 
 from backoffice.admin_base import SourceModelAdmin
 from backoffice.admin_site import Tool
 from backoffice.columns import Badge, Excerpt, Json, Related, When
 from backoffice.display import dash
+from backoffice.html import format_html
 from backoffice.search import EMAIL, TEXT, classify
 from monitoring.wrapped import filters, queries, views
 from monitoring.wrapped.columns import Attempts, CompareLink, Masked, NeedsReauth, ShortId, StageBadge

@@ -5,11 +5,11 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from backoffice import pii
 from backoffice.columns import Column, Link
+from backoffice.html import conditional_escape, format_html
 from monitoring.wrapped import queries
 
 
@@ -22,7 +22,7 @@ class ShortId(Link):
         self.linked = model is not None
 
     def render(self, value, obj):
-        text = str(value)
+        text = conditional_escape(str(value))  # escaped once, shown four times
         return format_html(
             '<span class="short-id"><span class="short-id-text" title="{}">{}</span><button type="button" '
             'class="copy-button" data-copy="{}" title="Copy {}" aria-label="Copy"></button></span>',

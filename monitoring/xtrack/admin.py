@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models.functions import Left
-from django.utils.html import format_html
 
 from backoffice import display
 from backoffice.admin_base import SourceModelAdmin
 from backoffice.columns import Badge, Duration, Excerpt, Json, Link, Plain, Related, Source, When
+from backoffice.html import format_html
 from backoffice.search import EMAIL, INT, TEXT, UUID_TEXT
 from monitoring.xtrack import queries
 from monitoring.xtrack.columns import Masked, MaskedLink, SuccessRate, Topics

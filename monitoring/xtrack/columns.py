@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.utils.html import format_html
-
 from backoffice import display, pii
 from backoffice.columns import EMPTY, Column, Link
+from backoffice.html import format_html
 
 
 class Masked(Column):
