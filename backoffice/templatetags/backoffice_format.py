@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 register = template.Library()
