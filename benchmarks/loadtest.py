@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -166,6 +167,7 @@ def _start_gunicorn(port: int, down: str) -> subprocess.Popen:
     names = {alias: connections[alias].settings_dict["NAME"] for alias in runner.bench_sources()}
     env = {**os.environ, "BENCH_DB_NAMES": json.dumps(names), "BENCH_DOWN": down}
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    log_file = tempfile.TemporaryFile()  # noqa: SIM115 - gunicorn's for its lifetime; _stop closes it
     process = subprocess.Popen(
         [
             gunicorn,
@@ -179,10 +181,13 @@ def _start_gunicorn(port: int, down: str) -> subprocess.Popen:
         ],
         cwd=settings.BASE_DIR if hasattr(settings, "BASE_DIR") else None,
         env=env,
+        # gunicorn's logs (access log, warnings such as the down source's) go to a file: a pipe
+        # nobody reads fills up after some 64 KB and then blocks every worker on its next line
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log_file,
         start_new_session=True,
     )
+    process.log_file = log_file
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -192,7 +197,8 @@ def _start_gunicorn(port: int, down: str) -> subprocess.Popen:
         except OSError:
             pass
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {process.stderr.read().decode()[-2000:]}")
+            log_file.seek(0)
+            raise RuntimeError(f"gunicorn exited: {log_file.read().decode(errors='replace')[-2000:]}")
         time.sleep(0.2)
     _stop(process)
     raise RuntimeError("gunicorn did not start within 30 s")
@@ -206,6 +212,7 @@ def _stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+    process.log_file.close()
 
 
 def _client(port, cookie, pages, deadline, level: Level, seed: int, lock: threading.Lock) -> None:
