@@ -42,5 +42,6 @@ def _user_permission_names(user_id) -> list[tuple[str, str]]:
 def _user_permissions_sql() -> str:
     query = _permission_names(Permission.objects.filter(Q(user=0) | Q(group__user=0))).query
     sql, params = query.sql_with_params()
-    assert list(params) == [0, 0], params  # the user's key, twice: what _user_permission_names passes
+    if list(params) != [0, 0]:  # the user's key, twice: what _user_permission_names passes
+        raise RuntimeError(f"unexpected parameters in the permission query: {params!r}")
     return sql
