@@ -13,6 +13,13 @@ is ~0 for a flat page (an index range read, a LIMIT) and ~1 for a page whose wor
 table (a Seq Scan, or an Index Scan that filters away most of what it reads). A page fails when
 a query's exponent is ≥ GROWTH_EXPONENT and its work on the large database is over the bound a
 page may spend on purpose: the capped count reads up to COUNT_CAP + 1 rows.
+
+Work under a LIMIT that stopped it is bounded by the limit, not by the table: a Limit node that
+returned COUNT_CAP + 1 rows, or one that returned its limit in every loop (a capped count per
+queue cell: the plan's row estimate of a Limit is its limit when the input is estimated bigger,
+and an average of actual rows equal to it means every loop stopped there). The rows and buffers
+under such a node are left out of the bound; what runs outside it still counts, so a capped
+subquery run once per row of a growing scan is still caught by that scan.
 """
 
 from __future__ import annotations
@@ -54,7 +61,9 @@ class QueryWork:
     worst: Node | None = None  # the node that examined the most rows
     nodes: list[Node] = field(default_factory=list)
     error: str = ""
-    capped: bool = False  # a Limit reached COUNT_CAP + 1 rows: bounded by the cap, not by the table
+    capped: bool = False  # a Limit stopped the work under it: bounded by the cap, not by the table
+    capped_rows: int = 0  # rows examined under such Limits
+    capped_buffers: int = 0  # buffers touched under them
 
     @property
     def per_row(self) -> float:
@@ -73,22 +82,41 @@ def shape(sql: str) -> str:
     return " ".join(text.split())
 
 
-def _walk(node, sort_keys=()):
-    """(node, the sort keys of the nearest Sort above it) for every node of the plan."""
-    yield node, sort_keys
+def _walk(node, sort_keys=(), capped_above=False):
+    """(node, the sort keys of the nearest Sort above it, whether the node is a stopped Limit or
+    under one, whether it is the topmost such Limit) for every node of the plan."""
+    top_capped = not capped_above and _stopped_limit(node)
+    capped = capped_above or top_capped
+    yield node, sort_keys, capped, top_capped
     keys = tuple(node.get("Sort Key", ())) or sort_keys
     for child in node.get("Plans", []):
-        yield from _walk(child, keys)
+        yield from _walk(child, keys, capped)
+
+
+def _stopped_limit(node) -> bool:
+    """A Limit that cut its input short in every loop (see the module's docstring)."""
+    if node.get("Node Type") != "Limit":
+        return False
+    actual, limit = float(node.get("Actual Rows", 0)), float(node.get("Plan Rows", 0))
+    if actual >= BOUND_ROWS:
+        return True
+    child_estimate = max((float(c.get("Plan Rows", 0)) for c in node.get("Plans", [])), default=0.0)
+    return 0 < limit < child_estimate and actual >= limit
+
+
+def _buffers(node) -> int:
+    return int(node.get("Shared Hit Blocks", 0)) + int(node.get("Shared Read Blocks", 0))
 
 
 def analyse(alias: str, sql: str, plan: dict) -> QueryWork:
     """QueryWork of one `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)` result (plan = result[0])."""
     top = plan["Plan"]
     work = QueryWork(alias, sql, returned=max(1, int(top.get("Actual Rows", 0))), ms=plan.get("Execution Time", 0.0))
-    work.buffers = int(top.get("Shared Hit Blocks", 0)) + int(top.get("Shared Read Blocks", 0))
-    for node, sort_keys in _walk(top):
-        if node.get("Node Type") == "Limit" and int(node.get("Actual Rows", 0)) >= BOUND_ROWS:
-            work.capped = True  # a capped count that reached its cap: work ~ cap ÷ selectivity
+    work.buffers = _buffers(top)
+    for node, sort_keys, capped, top_capped in _walk(top):
+        if top_capped:
+            work.capped = True
+            work.capped_buffers += _buffers(node)  # a node's buffers include its children's
         loops = max(0, int(node.get("Actual Loops", 1)))
         kind = node.get("Node Type", "")
         examined = 0
@@ -107,6 +135,8 @@ def analyse(alias: str, sql: str, plan: dict) -> QueryWork:
         found = Node(kind, node.get("Relation Name"), node.get("Index Name"), examined, "; ".join(details))
         work.nodes.append(found)
         work.examined += examined
+        if capped:
+            work.capped_rows += examined
         if work.worst is None or examined > work.worst.examined:
             work.worst = found
     return work
@@ -157,7 +187,7 @@ def compare(small: list[QueryWork], large: list[QueryWork], size_ratio: float) -
         rows_e = _exponent(s.per_row, lg.per_row, size_ratio)
         buf_e = _exponent(s.buffers, lg.buffers, size_ratio)
         grows = rows_e >= GROWTH_EXPONENT or buf_e >= GROWTH_EXPONENT
-        over = (lg.examined > BOUND_ROWS or lg.buffers > BOUND_BUFFERS) and not lg.capped
+        over = lg.examined - lg.capped_rows > BOUND_ROWS or lg.buffers - lg.capped_buffers > BOUND_BUFFERS
         verdict = "GROWS" if grows and over else "bounded" if grows else "flat"
         rank = {"flat": 0, "bounded": 1, "GROWS": 2}
         if (rank[verdict], max(rows_e, buf_e)) > (
