@@ -89,10 +89,15 @@ def change_url(app_label: str, model_name: str, pk) -> str:
     A list links every row to one or more pages, and `reverse` walks the URL resolver each time
     (about a third of a 50-row list's rendering); the URL is reversed once per view and
     request, and each row's key is quoted into it the way `reverse` quotes it."""
+    template = admin_url(f"admin:{app_label}_{model_name}_change", _PK_PLACEHOLDER)
+    return template.replace(_PK_PLACEHOLDER, url_key(pk), 1)
+
+
+def url_key(pk) -> str:
+    """A row's key as the admin puts it in a URL path: `reverse(..., args=[quote(pk)])`'s segment."""
     from django.contrib.admin.utils import quote
 
-    template = admin_url(f"admin:{app_label}_{model_name}_change", _PK_PLACEHOLDER)
-    return template.replace(_PK_PLACEHOLDER, _percent_encoded(str(quote(pk))), 1)
+    return _percent_encoded(str(quote(pk)))
 
 
 def admin_url(viewname: str, *args) -> str:

@@ -69,9 +69,15 @@ def bounded_counts(
     columns += [f"{expression} AS {name}" for name, expression in (also or {}).items()]
     with connections[alias].cursor() as cursor:
         cursor.execute("SELECT " + ",\n       ".join(columns), params)
-        row = dict(zip([column.name for column in cursor.description], cursor.fetchone(), strict=True))
+        (row,) = dict_rows(cursor)
         figures = {name: figure(cursor, row.pop(name), from_where, params) for name, from_where in counts.items()}
     return figures, row
+
+
+def dict_rows(cursor) -> list[dict]:
+    """The rows of the statement just run, each as {column: value}."""
+    names = [column.name for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _sample_percent(table: str) -> str:

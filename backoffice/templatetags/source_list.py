@@ -32,7 +32,6 @@ from django.contrib.admin.utils import (
     display_for_field,
     display_for_value,
     lookup_field,
-    quote,
 )
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
@@ -40,6 +39,7 @@ from django.urls import NoReverseMatch
 from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 
+from backoffice.display import url_key
 from backoffice.html import conditional_escape
 from backoffice.templatetags.backoffice_format import when
 
@@ -117,7 +117,7 @@ def _linked_cell(shown, tag, base_class, url_template, pk_attname):
 
     def cell(result):
         html, wrap = shown(result)
-        url = url_template.replace(_PK_MARKER, conditional_escape(quote(getattr(result, pk_attname))))
+        url = url_template.replace(_PK_MARKER, conditional_escape(url_key(getattr(result, pk_attname))))
         return (plain if wrap else nowrap) + url + '">' + html + end
 
     return cell

@@ -18,7 +18,7 @@ from django.db import connections
 from django.utils import timezone
 
 from backoffice import estimates
-from backoffice.estimates import Figure, bounded_counts, bounds, limited, sample_of, sampled, table_rows
+from backoffice.estimates import Figure, bounded_counts, bounds, dict_rows, limited, sample_of, sampled, table_rows
 
 ALIAS = "publishing"
 PLATFORMS = ("instagram", "tiktok", "youtube", "other")
@@ -198,9 +198,10 @@ SELECT platform,
        sum(visual_score * logs) / nullif(sum(logs) FILTER (WHERE visual_score IS NOT NULL), 0) AS avg_score,
        is_sampled
 FROM per_clip, (
-    SELECT {sampled("clips")} AS is_sampled,
-           CASE WHEN {sampled("clips")} THEN {table_rows("clips")}::numeric / greatest((SELECT count(*) FROM sample), 1)
+    SELECT is_sampled,
+           CASE WHEN is_sampled THEN {table_rows("clips")}::numeric / greatest((SELECT count(*) FROM sample), 1)
                 ELSE 1 END AS scale
+    FROM (SELECT {sampled("clips")} AS is_sampled) AS sampling
 ) AS scaling
 GROUP BY platform, scale, is_sampled
 """
@@ -228,11 +229,11 @@ def platforms(only: str | None = None) -> Stats:
     cap = estimates.EXACT_UP_TO
     with connections[ALIAS].cursor() as cursor:
         cursor.execute(PLATFORMS_SQL, bounds({"platforms": wanted}))
-        counted = {row["platform"]: row for row in _dicts(cursor)}
+        counted = {row["platform"]: row for row in dict_rows(cursor)}
         samples = {}
         if any(row[logs] > cap for row in counted.values() for logs in CLIP_FIGURES.values()):
             cursor.execute(CLIP_SAMPLE_SQL, bounds({"platforms": wanted}))
-            samples = {row["platform"]: row for row in _dicts(cursor)}
+            samples = {row["platform"]: row for row in dict_rows(cursor)}
         data, estimated = {}, []
         for platform in wanted:
             row = counted[platform]
@@ -245,11 +246,6 @@ def platforms(only: str | None = None) -> Stats:
             data[platform]["avg_score"] = round(float(score), 4) if score is not None else 0.0
             estimated += [f"{platform}.{name}" for name in PLATFORM_FIELDS if figures[name].estimated]
     return Stats(data, estimated)
-
-
-def _dicts(cursor) -> list[dict]:
-    names = [column.name for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 CAMPAIGNS_COUNTS = {
