@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 register = template.Library()
@@ -70,11 +69,12 @@ def ms_duration(value) -> str:
     return "—" if value is None else humanize_duration(float(value) / 1000)
 
 
+ESTIMATE_MARK = SafeString(
+    '<abbr class="estimate" title="an estimate: too many rows to count at each refresh">≈</abbr>'
+)
+
+
 @register.simple_tag
 def estimate_mark(name: str, estimated) -> str:
     """ "≈" before a figure named in `estimated` (statistics too big to count at each refresh)."""
-    if name not in (estimated or ()):
-        return ""
-    return format_html(
-        '<abbr class="estimate" title="{}">≈</abbr>', "an estimate: too many rows to count at each refresh"
-    )
+    return ESTIMATE_MARK if name in (estimated or ()) else ""
