@@ -3,10 +3,10 @@
 A source lists its panels in `monitoring/<source>/dashboard.py` as `PANELS`. Each panel's
 `compute()` runs one index-friendly query and returns the template context.
 
-Stale-while-revalidate: a panel's snapshot is fresh for `cache_seconds` and kept for
-`KEEP_SECONDS`. A poll answers from the snapshot, with its age; once it is stale, the one poll
-that takes the panel's cache lock recomputes it after sending its answer, so no poll waits for a
-query and twenty staff watching cost one query per panel per refresh. The dashboard page
+Stale-while-revalidate (backoffice.snapshots): a panel's snapshot is fresh for `cache_seconds`.
+A poll answers from the snapshot, with its age; once it is stale, the one poll that takes the
+panel's lock recomputes it after sending its answer, so no poll waits for a query and twenty
+staff watching cost one query per panel per refresh. The dashboard page
 itself never queries a source: a panel with no snapshot yet renders as "computing…" and fills
 in from its first poll. A panel whose source fails shows as down; the others keep working.
 """
@@ -16,12 +16,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import cache as memoize
 from importlib import import_module
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import Http404
 from django.shortcuts import redirect
@@ -29,14 +27,13 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django_htmx.http import HttpResponseStopPolling
 
+from backoffice.snapshots import snapshot
 from backoffice.source_app import source_module
 from backoffice.sources import get_source
 
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 5
-KEEP_SECONDS = 15 * 60  # a stale snapshot is still shown, with its age, this long
-LOCK_SECONDS = 60  # a recomputation that died holds its panel's lock at most this long
 
 
 @dataclass(frozen=True)
@@ -89,54 +86,6 @@ def visible_panels(user) -> list[Panel]:
     ]
 
 
-def snapshot(
-    key: str,
-    max_age: float,
-    compute: Callable[[], dict],
-    *,
-    recompute: bool = True,
-    later: Callable[[Callable[[], None]], None] | None = None,
-) -> dict | None:
-    """The cached snapshot under `key` ({..., "computed_at"}), recomputed once it is older than `max_age`.
-
-    Only the caller that takes the key's lock (cache.add: atomic) recomputes; the others get the
-    stale snapshot, or None when there is none yet. With `later` (see `after_response`) the lock
-    holder answers from the stale snapshot too and recomputes once its response is sent; with no
-    snapshot at all it computes now. `recompute=False` only reads.
-    """
-    state = cache.get(key)
-    if state is not None and timezone.now() - state["computed_at"] < timedelta(seconds=max_age):
-        return state
-    if not recompute or not cache.add(f"{key}:lock", True, LOCK_SECONDS):
-        return state
-    if state is not None and later is not None:
-        later(lambda: _refresh(key, compute, quiet=True))
-        return state
-    return _refresh(key, compute)
-
-
-def _refresh(key: str, compute: Callable[[], dict], *, quiet: bool = False) -> dict | None:
-    try:
-        state = {**compute(), "computed_at": timezone.now()}
-        cache.set(key, state, KEEP_SECONDS)
-        return state
-    except Exception as exc:
-        if not quiet:
-            raise
-        # after the response nobody is waiting for it: the next stale poll tries again
-        logger.warning("recomputing %s failed: %s", key, exc)
-        return None
-    finally:
-        cache.delete(f"{key}:lock")
-
-
-def after_response(response, work: list[Callable[[], None]]):
-    """Run `work` once the response is sent: the WSGI server closes a response after its last
-    byte (gunicorn's sync worker, Django's test client alike), and Django runs its closers then."""
-    response._resource_closers.extend(work)
-    return response
-
-
 def _computed(panel: Panel, user) -> dict:
     try:
         return {"data": panel.compute(user) if panel.per_user else panel.compute(), "down": None}
@@ -146,13 +95,13 @@ def _computed(panel: Panel, user) -> dict:
         return {"data": None, "down": first_line[:200]}
 
 
-def panel_state(panel: Panel, user, *, recompute: bool = True, later=None) -> dict:
+def panel_state(panel: Panel, user, *, recompute: bool = True) -> dict:
     """The panel's template context: its snapshot (recomputed when stale, see `snapshot`), its age.
 
     No snapshot yet gives `computing`; a failing source gives a "down" state, not an error.
     """
     key = f"dashboard:{panel.key}" + (f":{user.pk}" if panel.per_user else "")
-    state = snapshot(key, panel.cache_seconds, lambda: _computed(panel, user), recompute=recompute, later=later)
+    state = snapshot(key, panel.cache_seconds, lambda: _computed(panel, user), recompute=recompute)
     source_label = "Back office" if panel.source == "backoffice" else get_source(panel.source).label
     context = {"panel": panel, "source_label": source_label, "poll_seconds": POLL_SECONDS}
     if state is None:
@@ -179,7 +128,5 @@ def panel_view(request, source: str, name: str):
         return HttpResponseStopPolling()
     if not request.htmx:
         return redirect("admin:index")
-    work = []
-    state = panel_state(panel, request.user, later=work.append)
-    response = TemplateResponse(request, "backoffice/dashboard/panel.html", {**state, "polled": True})
-    return after_response(response, work)
+    state = panel_state(panel, request.user)
+    return TemplateResponse(request, "backoffice/dashboard/panel.html", {**state, "polled": True})

@@ -1,7 +1,8 @@
 """The "Source health" admin page (admin role only) and the schema-drift banner of source pages.
 
-Reports are cached for CACHE_SECONDS per source (default cache), so the page and the banners
-cost three catalog queries per source per minute at most. Importing this module registers the
+Reports are snapshots (backoffice.snapshots) refreshed once a minute per source, after a
+response, so the page and the banners cost three catalog queries per source per minute at most
+and no page waits for them. Importing this module registers the
 page as an admin tool (see the lead's wiring in BackofficeConfig.ready / backoffice/urls.py).
 """
 
@@ -18,6 +19,7 @@ from django.template.response import TemplateResponse
 
 from backoffice.admin_site import Tool
 from backoffice.health import ERROR, INFO, OK, WARNING, SourceReport, check_source
+from backoffice.snapshots import cached_value
 
 logger = logging.getLogger(__name__)
 
@@ -32,13 +34,12 @@ def _cache_key(alias: str) -> str:
 
 
 def cached_report(alias: str, *, refresh: bool = False) -> SourceReport:
-    """The source's report from the cache, computed (and cached CACHE_SECONDS) when missing."""
+    """The source's report: a snapshot refreshed after the response once it is CACHE_SECONDS old
+    (so no list page waits for the catalog queries), or checked now with `refresh`."""
     key = _cache_key(alias)
-    report = None if refresh else cache.get(key)
-    if report is None:
-        report = check_source(alias)
-        cache.set(key, report, CACHE_SECONDS)
-    return report
+    if refresh:
+        cache.delete(key)
+    return cached_value(key, CACHE_SECONDS, lambda: check_source(alias))
 
 
 def cached_reports(*, refresh: bool = False) -> list[SourceReport]:

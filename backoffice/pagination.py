@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import hashlib
 
-from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import InvalidPage, Page, Paginator
 from django.db import DatabaseError, connections, transaction
 from django.utils.functional import cached_property
+
+from backoffice.snapshots import cached_value
 
 COUNT_CAP = 10_000
 COUNT_BUDGET_MS = 30
@@ -136,19 +137,15 @@ def uncounted(queryset):
 
 
 def _budgeted_count(queryset) -> int | None:
-    """The capped count, or None when it needs more than COUNT_BUDGET_MS; cached briefly."""
+    """The capped count, or None when it needs more than COUNT_BUDGET_MS; a snapshot (refreshed after
+    the response once it is COUNT_CACHE_SECONDS old, see backoffice.snapshots)."""
     counted = queryset.order_by().values("pk")[: COUNT_CAP + 1]
     try:
         sql, params = counted.query.sql_with_params()
     except EmptyResultSet:  # .none(): nothing can match
         return 0
     key = "count:" + hashlib.sha256(f"{queryset.db}|{sql}|{params!r}".encode()).hexdigest()
-    cached = cache.get(key)
-    if cached is not None:
-        return None if cached < 0 else cached
-    rows = _count_within_budget(queryset.db, counted)
-    cache.set(key, -1 if rows is None else rows, COUNT_CACHE_SECONDS)
-    return rows
+    return cached_value(key, COUNT_CACHE_SECONDS, lambda: _count_within_budget(queryset.db, counted))
 
 
 def _count_within_budget(db: str, counted) -> int | None:

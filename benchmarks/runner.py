@@ -12,7 +12,6 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.db import connections
-from django.test import Client
 from django.test.utils import override_settings
 from django.urls import clear_url_caches
 from psycopg import sql
@@ -20,7 +19,7 @@ from psycopg import sql
 from backoffice import health, seeding
 from backoffice.source_app import source_config, source_module
 from benchmarks import catalogue, growth
-from benchmarks.harness import FLAT_RATIO, SEARCH_SPEEDUP, TARGETS_MS, BenchPage, Timing, measure
+from benchmarks.harness import FLAT_RATIO, SEARCH_SPEEDUP, TARGETS_MS, BenchClient, BenchPage, Timing, measure
 
 # Rows of each generator's largest table at scale 1: the bench sizes every source by that table
 # (Wrapped: runs; the others: their biggest table, 5,000 rows at scale 1).
@@ -225,10 +224,10 @@ def run_pages(
     aliases = ("default", *settings.CONFIGURED_SOURCES)
     big_tables = {alias: {t for t, n in table_sizes(alias).items() if n > 100_000} for alias in bench_sources()}
     user = bench_user()
-    client = Client()
+    client = BenchClient()
     client.force_login(user)
     # A baseline that cannot answer (our filter over a plain queryset) is "n/a", not a crash.
-    baseline_client = Client(raise_request_exception=False)
+    baseline_client = BenchClient(raise_request_exception=False)
     baseline_client.force_login(user)
     results = []
     with override_settings(ROOT_URLCONF="benchmarks.urls"), Explainer() as explainer, catalogue.staged(user):

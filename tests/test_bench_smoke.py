@@ -4,15 +4,20 @@ the report (ratios, growth check, index advice) renders."""
 from __future__ import annotations
 
 import json
+import time
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
 from django.test import RequestFactory
+from django.http import HttpResponse, StreamingHttpResponse
 from django.test.utils import override_settings
+from django.urls import path
 
+from backoffice.snapshots import after_response
 from benchmarks import catalogue, runner
+from benchmarks.harness import BenchClient
 from tests import seeding
 
 LARGE, SMALL = 400, 200
@@ -115,3 +120,39 @@ def test_catalogue_covers_the_registry_and_the_report_renders(tmp_path):
             for size in (LARGE, SMALL):
                 with seeding.connect(alias, "postgres") as conn:
                     conn.execute(f'DROP DATABASE IF EXISTS "{runner.bench_database(alias, size)}" WITH (FORCE)')
+
+
+# A page that defers work past its response (as a stale count's refresh is), and a streamed one.
+deferred_at: list[float] = []
+streamed_at: list[float] = []
+
+
+def _deferring_view(request):
+    after_response(lambda: deferred_at.append(time.perf_counter()))
+    return HttpResponse("answered")
+
+
+def _streaming_view(request):
+    def chunks():
+        yield b"first"
+        streamed_at.append(time.perf_counter())
+        yield b"last"
+
+    return StreamingHttpResponse(chunks())
+
+
+urlpatterns = [path("deferring/", _deferring_view), path("streaming/", _streaming_view)]
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_the_bench_times_a_request_until_it_is_answered_not_the_work_deferred_past_it():
+    client = BenchClient()
+    started = time.perf_counter()
+    elapsed_ms = client.timed_get("/deferring/", {})
+    assert len(deferred_at) == 1  # the deferred work ran, after the response was ready
+    assert started + elapsed_ms / 1000 <= deferred_at[0]
+
+    started = time.perf_counter()
+    elapsed_ms = client.timed_get("/streaming/", {})
+    assert len(streamed_at) == 1  # a streamed body is timed to its last chunk
+    assert started + elapsed_ms / 1000 >= streamed_at[0]

@@ -92,3 +92,14 @@ def test_a_page_beyond_the_deepest_offered_is_not_read(client_for, five_per_page
     html = client_for("viewer").get(changelist(AppJob) + "?status__exact=failed&p=201").content.decode()
     assert "No rows on page 201;" in html and "go back to" in html
     assert result_rows(html) == 0
+
+
+def test_a_stale_count_is_shown_at_once_and_recounted_after_the_response(client_for, five_per_page, monkeypatch):
+    monkeypatch.setattr(pagination, "COUNT_CACHE_SECONDS", 0)  # every count is stale at once
+    jobs(12)
+    viewer = client_for("viewer")
+    url = changelist(AppJob) + "?status__exact=failed"
+    assert "12 queue jobs" in viewer.get(url).content.decode()  # nothing to show yet: counted now
+    jobs(3)
+    assert "12 queue jobs" in viewer.get(url).content.decode()  # the stale count, recounted once sent
+    assert "15 queue jobs" in viewer.get(url).content.decode()

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from backoffice.access import tokens
-from backoffice.dashboard import after_response, snapshot
+from backoffice.snapshots import snapshot
 from monitoring.publishing import stats
 from monitoring.publishing.models import PublishLog
 
@@ -78,9 +78,8 @@ def stats_view(request, endpoint: str):
         return _error(400, "Invalid query parameter.", fields=parameters.errors.get_json_data())
     cleaned = parameters.form.cleaned_data
     key = "publishing-stats-" + "-".join([endpoint, *(f"{k}={v}" for k, v in sorted(cleaned.items()))])
-    work = []
     try:
-        state = snapshot(key, CACHE_SECONDS, lambda: {"stats": compute(parameters)}, later=work.append)
+        state = snapshot(key, CACHE_SECONDS, lambda: {"stats": compute(parameters)})
         # None: another caller is computing the first snapshot; this one cannot answer without it
         state = state or {"stats": compute(parameters), "computed_at": timezone.now()}
     except DatabaseError as exc:
@@ -92,4 +91,4 @@ def stats_view(request, endpoint: str):
         response["X-Estimated-Fields"] = ",".join(result.estimated)
     response["Cache-Control"] = f"private, max-age={CACHE_SECONDS}"
     response["Age"] = str(int((timezone.now() - state["computed_at"]).total_seconds()))
-    return after_response(response, work)
+    return response

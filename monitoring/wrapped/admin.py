@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import admin
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
@@ -17,6 +16,7 @@ from backoffice.columns import Badge, Excerpt, Json, Related, When
 from backoffice.display import dash
 from backoffice.html import format_html
 from backoffice.search import EMAIL, TEXT, classify
+from backoffice.snapshots import cached_value
 from monitoring.wrapped import filters, queries, views
 from monitoring.wrapped.columns import Attempts, CompareLink, Masked, NeedsReauth, ShortId, StageBadge
 from monitoring.wrapped.models import (
@@ -245,10 +245,7 @@ class AppJobAdmin(WrappedAdmin):
         return queries.jobs_for_list(queryset)
 
     def changelist_view(self, request, extra_context=None):
-        counts = cache.get("wrapped:queue_counts")
-        if counts is None:
-            counts = queries.queue_counts()
-            cache.set("wrapped:queue_counts", counts, 10)
+        counts = cached_value("wrapped:queue_counts", 10, queries.queue_counts)
         statuses = list(queries.OPEN_JOB_STATUSES)
         base = reverse("admin:wrapped_appjob_changelist")
         rows = [
