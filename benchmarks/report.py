@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from benchmarks import growth
-from benchmarks.harness import TARGETS_MS
+from benchmarks.harness import FLAT_RATIO, TARGETS_MS
 from benchmarks.runner import PageResult, ratio, recommended_indexes, verdicts
 
 
@@ -53,9 +53,10 @@ def render(title, machine, sizes, runs, results, small_runs=None) -> str:
     for alias, tables in sizes.items():
         lines.append(f"  - {alias}: " + ", ".join(f"{t} {n:,}" for t, n in tables.items() if n))
     lines += [
-        "- Times are server time per request (the whole Django request in-process), p50 / p95 ms; targets p95: "
+        "- Times are server time per request (in-process, until the response is ready to send; a stale figure's"
+        " refresh after the response is not in them), p50 / p95 ms; targets p95: "
         + ", ".join(f"{k} ≤ {v:.0f} ms" for k, v in TARGETS_MS.items())
-        + ".",
+        + f"; flat = p50 on the large set ≤ {FLAT_RATIO}× the small set's.",
         "- (a) = only the indexes the running service has; (b) = (a) + the back office's recommended indexes.",
         "- Stock = Django defaults (full COUNT twice, icontains, full rows, 100 rows); tuned = documented options"
         " (exact search, lower(email) where indexed, no full count, planner-estimate count, deferred JSON,"
