@@ -14,12 +14,14 @@ table (a Seq Scan, or an Index Scan that filters away most of what it reads). A 
 a query's exponent is ≥ GROWTH_EXPONENT and its work on the large database is over the bound a
 page may spend on purpose: the capped count reads up to COUNT_CAP + 1 rows.
 
-Work under a LIMIT that stopped it is bounded by the limit, not by the table: a Limit node that
-returned COUNT_CAP + 1 rows, or one that returned its limit in every loop (a capped count per
-queue cell: the plan's row estimate of a Limit is its limit when the input is estimated bigger,
-and an average of actual rows equal to it means every loop stopped there). The rows and buffers
-under such a node are left out of the bound; what runs outside it still counts, so a capped
-subquery run once per row of a growing scan is still caught by that scan.
+Work under a LIMIT is bounded by the limit, not by the table, when nothing under the Limit read a
+row it did not pass up (a capped count over an index range, in each of its loops: a capped count
+per queue cell). Whether the range held fewer rows than the cap or the Limit cut it short, a
+bigger table reads at most the cap. A Limit over a filter that threw rows away (an index scan in
+list order skipping the rows a filter rejects) or over a sort of everything is no bound: that work
+is what grows. The rows and buffers under a bounding Limit are left out of the bound; what runs
+outside it still counts, so a capped subquery run once per row of a growing scan is still caught
+by that scan.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ class QueryWork:
     worst: Node | None = None  # the node that examined the most rows
     nodes: list[Node] = field(default_factory=list)
     error: str = ""
-    capped: bool = False  # a Limit stopped the work under it: bounded by the cap, not by the table
+    capped: bool = False  # a Limit bounds the work under it: by the cap, not by the table
     capped_rows: int = 0  # rows examined under such Limits
     capped_buffers: int = 0  # buffers touched under them
 
@@ -83,9 +85,9 @@ def shape(sql: str) -> str:
 
 
 def _walk(node, sort_keys=(), capped_above=False):
-    """(node, the sort keys of the nearest Sort above it, whether the node is a stopped Limit or
+    """(node, the sort keys of the nearest Sort above it, whether the node is a bounding Limit or
     under one, whether it is the topmost such Limit) for every node of the plan."""
-    top_capped = not capped_above and _stopped_limit(node)
+    top_capped = not capped_above and _bounding_limit(node)
     capped = capped_above or top_capped
     yield node, sort_keys, capped, top_capped
     keys = tuple(node.get("Sort Key", ())) or sort_keys
@@ -93,15 +95,31 @@ def _walk(node, sort_keys=(), capped_above=False):
         yield from _walk(child, keys, capped)
 
 
-def _stopped_limit(node) -> bool:
-    """A Limit that cut its input short in every loop (see the module's docstring)."""
+def _bounding_limit(node) -> bool:
+    """A Limit that bounds the work under it (see the module's docstring): nothing under it read a
+    row it did not pass up."""
     if node.get("Node Type") != "Limit":
         return False
-    actual, limit = float(node.get("Actual Rows", 0)), float(node.get("Plan Rows", 0))
-    if actual >= BOUND_ROWS:
-        return True
-    child_estimate = max((float(c.get("Plan Rows", 0)) for c in node.get("Plans", [])), default=0.0)
-    return 0 < limit < child_estimate and actual >= limit
+    loops = max(1, int(node.get("Actual Loops", 1)))
+    passed_up = float(node.get("Actual Rows", 0))  # the average per loop
+    return sum(_examined(n) for n, *_ in _walk_plain(node)) <= (passed_up + 1) * loops
+
+
+def _walk_plain(node):
+    yield (node,)
+    for child in node.get("Plans", []):
+        yield from _walk_plain(child)
+
+
+def _examined(node) -> int:
+    """Rows a node read (produced or threw away), over all its loops."""
+    kind = node.get("Node Type", "")
+    examined = 0
+    if "Scan" in kind and kind != "Bitmap Index Scan":  # the heap side counts a bitmap scan once
+        examined += int(node.get("Actual Rows", 0)) + int(node.get("Rows Removed by Filter", 0))
+        examined += int(node.get("Rows Removed by Index Recheck", 0))
+    examined += int(node.get("Rows Removed by Join Filter", 0))
+    return examined * max(0, int(node.get("Actual Loops", 1)))
 
 
 def _buffers(node) -> int:
@@ -117,14 +135,8 @@ def analyse(alias: str, sql: str, plan: dict) -> QueryWork:
         if top_capped:
             work.capped = True
             work.capped_buffers += _buffers(node)  # a node's buffers include its children's
-        loops = max(0, int(node.get("Actual Loops", 1)))
         kind = node.get("Node Type", "")
-        examined = 0
-        if "Scan" in kind and kind != "Bitmap Index Scan":  # the heap side counts a bitmap scan once
-            examined += int(node.get("Actual Rows", 0)) + int(node.get("Rows Removed by Filter", 0))
-            examined += int(node.get("Rows Removed by Index Recheck", 0))
-        examined += int(node.get("Rows Removed by Join Filter", 0))
-        examined *= loops
+        examined = _examined(node)
         if not examined and not node.get("Index Name"):
             continue
         details = [node[k] for k in ("Index Cond", "Recheck Cond", "Filter") if node.get(k)]

@@ -53,13 +53,32 @@ def verdict(small_plan: dict, large_plan: dict) -> str:
 
 def test_a_count_capped_in_every_loop_is_bounded_by_its_cap():
     # 12 cells × 1,001 index entries and 4,000 buffers on the large set: more than a page's bound,
-    # but every loop stopped at its LIMIT, so it is the cap's work, not the table's
+    # but every loop read only what its LIMIT passed up, so it is the cap's work, not the table's
     assert verdict(queue_plan(40, buffers=40), queue_plan(1_001)) == "bounded"
 
 
-def test_a_limit_that_did_not_stop_every_loop_is_no_bound():
-    # on average 900 of 1,001: some cells were read whole, and those grow with the table
-    assert verdict(queue_plan(40, buffers=40), queue_plan(900)) == "GROWS"
+def test_a_limit_over_a_range_smaller_than_its_cap_is_bounded_by_the_cap():
+    # on average 900 of 1,001, each cell's range read whole and every entry passed up: a bigger
+    # table fills a cell up to the cap, no further
+    assert verdict(queue_plan(40, buffers=40), queue_plan(900)) == "bounded"
+
+
+def test_a_limit_over_a_filter_that_did_not_stop_is_no_bound():
+    # 900 of 1,001 found per cell, after throwing 30,000 rows away: the filtered scan grows
+    small = queue_plan(40, buffers=40)
+    large = queue_plan(900)
+    large["Plan"]["Plans"][1]["Plans"][0]["Plans"][0]["Rows Removed by Filter"] = 30_000
+    assert verdict(small, large) == "GROWS"
+
+
+def test_a_limit_over_a_sort_of_the_whole_table_is_no_bound():
+    def top_fifty(table_rows: int) -> dict:
+        seq = scan(table_rows, kind="Seq Scan", buffers=table_rows // 50)
+        sort = {"Node Type": "Sort", "Plan Rows": table_rows, "Actual Rows": 50, "Actual Loops": 1, "Plans": [seq]}
+        sort["Shared Hit Blocks"] = seq["Shared Hit Blocks"]
+        return {"Plan": limit(sort, limit=50, rows=50, loops=1)}
+
+    assert verdict(top_fifty(10_000), top_fifty(1_000_000)) == "GROWS"
 
 
 def test_a_growing_scan_around_capped_subqueries_is_still_caught():
@@ -67,3 +86,14 @@ def test_a_growing_scan_around_capped_subqueries_is_still_caught():
     small = queue_plan(40, cells=100, buffers=40, outer_rows=100)
     large = queue_plan(1_001, cells=20_000, buffers=3_000, outer_rows=20_000)
     assert verdict(small, large) == "GROWS"
+
+
+def test_a_list_whose_index_scan_throws_most_rows_away_grows_though_its_limit_stopped():
+    # LIMIT 51 in the list's order, the filter's rows found only after skipping the others: the
+    # Limit stopped, but what the scan threw away to get there follows the table
+    def first_page(thrown_away: int) -> dict:
+        walk = scan(51, kind="Index Scan", buffers=thrown_away // 40)
+        walk["Rows Removed by Filter"] = thrown_away
+        return {"Plan": limit(walk, limit=51, rows=51, loops=1)}
+
+    assert verdict(first_page(1_700), first_page(171_000)) == "GROWS"
