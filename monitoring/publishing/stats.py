@@ -163,8 +163,8 @@ WITH counted AS MATERIALIZED (
            {limited(_platform_logs(f" AND l.status IN {READY}"))} AS ready_logs,
            {limited(_platform_logs(" AND l.status = 'success'"))} AS published_logs,
            {limited(_platform_logs())} AS logs,
-           {limited(_platform_jobs("completed"))} AS jobs_completed,
-           {limited(_platform_jobs("failed"))} AS jobs_failed
+           {limited(_platform_jobs("completed"), from_heap=True)} AS jobs_completed,
+           {limited(_platform_jobs("failed"), from_heap=True)} AS jobs_failed
     FROM unnest(%(platforms)s::text[]) AS p(platform)
 )
 SELECT p.*,
@@ -240,7 +240,7 @@ def platforms(only: str | None = None) -> Stats:
             figures = {name: _clip_figure(name, row, samples.get(platform)) for name in CLIP_FIGURES}
             for name, status in (("jobs_completed", "completed"), ("jobs_failed", "failed")):
                 jobs = _platform_jobs(status, platform="%(platform)s")
-                figures[name] = estimates.figure(cursor, row[name], jobs, {"platform": platform})
+                figures[name] = estimates.figure(cursor, row[name], jobs, {"platform": platform}, from_heap=True)
             score = figures["avg_score"].value
             data[platform] = {name: figures[name].value or 0 for name in PLATFORM_FIELDS}
             data[platform]["avg_score"] = round(float(score), 4) if score is not None else 0.0
