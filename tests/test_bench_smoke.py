@@ -10,8 +10,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
-from django.test import RequestFactory
 from django.http import HttpResponse, StreamingHttpResponse
+from django.test import RequestFactory
 from django.test.utils import override_settings
 from django.urls import path
 
