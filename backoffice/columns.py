@@ -20,10 +20,10 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode
 
 from django.urls import NoReverseMatch
-from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 from backoffice import display, pii
-from backoffice.html import format_html
+from backoffice.html import conditional_escape, format_html
 from backoffice.templatetags.backoffice_format import humanize_duration, when
 
 EMPTY = "—"
@@ -252,15 +252,14 @@ class Related(Column):
         rows = list(self.rows(obj))
         if not rows:
             return format_html('<p class="empty-state">{}</p>', f"{self.empty} {self.note}".strip())
-        header = format_html_join("", "<th>{}</th>", ((h,) for h, _ in self.columns))
-        body = format_html_join(
-            "",
-            "<tr>{}</tr>",
-            ((format_html_join("", "<td>{}</td>", ((column(row),) for _, column in self.columns)),) for row in rows),
+        header = "".join(f"<th>{conditional_escape(h)}</th>" for h, _ in self.columns)
+        cells = [column for _, column in self.columns]
+        body = "".join(
+            "<tr>" + "".join(f"<td>{conditional_escape(cell(row))}</td>" for cell in cells) + "</tr>" for row in rows
         )
         return format_html(
             '<table class="related-table"><thead><tr>{}</tr></thead><tbody>{}</tbody></table><p class="help">{}</p>',
-            header,
-            body,
+            SafeString(header),
+            SafeString(body),
             self.note,
         )
