@@ -15,13 +15,15 @@ a query's exponent is ≥ GROWTH_EXPONENT and its work on the large database is 
 page may spend on purpose: the capped count reads up to COUNT_CAP + 1 rows.
 
 Work under a LIMIT is bounded by the limit, not by the table, when nothing under the Limit read a
-row it did not pass up (a capped count over an index range, in each of its loops: a capped count
-per queue cell). Whether the range held fewer rows than the cap or the Limit cut it short, a
-bigger table reads at most the cap. A Limit over a filter that threw rows away (an index scan in
-list order skipping the rows a filter rejects) or over a sort of everything is no bound: that work
-is what grows. The rows and buffers under a bounding Limit are left out of the bound; what runs
-outside it still counts, so a capped subquery run once per row of a growing scan is still caught
-by that scan.
+row it did not pass up (a capped count over an index range, once or per queue cell: a bigger
+table reads at most the cap), or when the Limit stopped (it returned its limit in every loop)
+after reading at most READ_PER_ROW_PASSED_UP rows per row it passed up (a capped count over a
+filter that matches a fixed share of the rows: 10,001 matches cost the same reading at any
+size). A Limit that stopped only after a filter threw away most of what it read (a list's index
+scan skipping the rows a filter rejects to fill its page), or over a sort of everything, is no
+bound: that work is what grows. The rows and buffers under a bounding Limit are left out of the
+bound; what runs outside it still counts, so a capped subquery run once per row of a growing
+scan is still caught by that scan.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ from backoffice.pagination import COUNT_CAP
 GROWTH_EXPONENT = 0.5
 BOUND_ROWS = COUNT_CAP + 1
 BOUND_BUFFERS = 2_000  # 16 MB of pages per query
+# A LIMIT that stopped bounds what its filter threw away on the way when that is a fixed share
+# (a filter matching at least a tenth of the rows it reads), not a share that grows with the table.
+READ_PER_ROW_PASSED_UP = 10
 
 
 @dataclass
@@ -96,13 +101,25 @@ def _walk(node, sort_keys=(), capped_above=False):
 
 
 def _bounding_limit(node) -> bool:
-    """A Limit that bounds the work under it (see the module's docstring): nothing under it read a
-    row it did not pass up."""
+    """A Limit that bounds the work under it (see the module's docstring)."""
     if node.get("Node Type") != "Limit":
         return False
     loops = max(1, int(node.get("Actual Loops", 1)))
     passed_up = float(node.get("Actual Rows", 0))  # the average per loop
-    return sum(_examined(n) for n, *_ in _walk_plain(node)) <= (passed_up + 1) * loops
+    examined = sum(_examined(n) for n, *_ in _walk_plain(node))
+    if examined <= (passed_up + 1) * loops:
+        return True  # nothing read that was not passed up
+    return _stopped(node) and examined <= READ_PER_ROW_PASSED_UP * passed_up * loops
+
+
+def _stopped(node) -> bool:
+    """The Limit cut its input short in every loop: it returned the cap, or its limit each time
+    (a Limit's planned rows are its limit when the input is planned bigger)."""
+    actual, limit = float(node.get("Actual Rows", 0)), float(node.get("Plan Rows", 0))
+    if actual >= BOUND_ROWS:
+        return True
+    child_estimate = max((float(c.get("Plan Rows", 0)) for c in node.get("Plans", [])), default=0.0)
+    return 0 < limit < child_estimate and actual >= limit
 
 
 def _walk_plain(node):

@@ -156,3 +156,20 @@ def test_the_bench_times_a_request_until_it_is_answered_not_the_work_deferred_pa
     elapsed_ms = client.timed_get("/streaming/", {})
     assert len(streamed_at) == 1  # a streamed body is timed to its last chunk
     assert started + elapsed_ms / 1000 >= streamed_at[0]
+
+
+def test_time_flatness_is_judged_after_the_drift_of_the_pages_whose_rows_do_not_change():
+    from backoffice.bench_pages import BenchPage
+    from benchmarks.harness import Timing
+
+    def result(name, source, ms):
+        page = BenchPage(name, source, lambda samples: "/", group="list")
+        return runner.PageResult(page, Timing(samples_ms=[ms] * 5), None)
+
+    small = {r.page.name: r for r in [result("audit", "backoffice", 10), result("a", "wrapped", 10)]}
+    large = [result("audit", "backoffice", 14), result("a", "wrapped", 17)]
+    drift = runner.harness_drift(large, small)
+    assert drift == pytest.approx(1.4)
+    assert runner.verdicts(large[1], small["a"], drift) == []  # 1.7 = 1.21 × the drift
+    slower = result("a", "wrapped", 20)  # 2.0 = 1.43 × the drift
+    assert any("not flat" in miss for miss in runner.verdicts(slower, small["a"], drift))

@@ -97,3 +97,24 @@ def test_a_list_whose_index_scan_throws_most_rows_away_grows_though_its_limit_st
         return {"Plan": limit(walk, limit=51, rows=51, loops=1)}
 
     assert verdict(first_page(1_700), first_page(171_000)) == "GROWS"
+
+
+def test_a_capped_count_over_a_filter_matching_a_fixed_share_is_bounded():
+    # a Seq Scan reading 40,004 rows to count 10,001 matches of a filter that keeps a quarter: the
+    # LIMIT stopped, and the same quarter costs the same reading at any size
+    def capped_count(read: int, matched: int) -> dict:
+        seq = scan(matched, kind="Seq Scan", buffers=read // 70)
+        seq["Rows Removed by Filter"] = read - matched
+        capped = limit(seq, limit=10_001, rows=matched, loops=1)
+        return {
+            "Plan": {
+                "Node Type": "Aggregate",
+                "Plan Rows": 1,
+                "Actual Rows": 1,
+                "Actual Loops": 1,
+                "Shared Hit Blocks": capped["Shared Hit Blocks"],
+                "Plans": [capped],
+            }
+        }
+
+    assert verdict(capped_count(600, 150), capped_count(40_004, 10_001)) == "bounded"
