@@ -49,6 +49,7 @@ class Node:
     index: str | None
     examined: int
     detail: str  # filter / index condition / sort key, as the plan prints it
+    capped: bool = False  # under a Limit that bounds it (see the module's docstring)
 
     def describe(self) -> str:
         where = f" on {self.relation}" if self.relation else ""
@@ -161,7 +162,7 @@ def analyse(alias: str, sql: str, plan: dict) -> QueryWork:
         own_keys = [k for k in sort_keys if "." not in k.split()[0] or k.split(".")[0].strip("(") in names]
         if own_keys and "Index" not in kind:
             details.append("sorted by " + ", ".join(own_keys))
-        found = Node(kind, node.get("Relation Name"), node.get("Index Name"), examined, "; ".join(details))
+        found = Node(kind, node.get("Relation Name"), node.get("Index Name"), examined, "; ".join(details), capped)
         work.nodes.append(found)
         work.examined += examined
         if capped:

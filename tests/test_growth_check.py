@@ -45,6 +45,23 @@ def queue_plan(per_cell: float, *, cells: int = 12, buffers: int = 4_000, outer_
     return {"Plan": top}
 
 
+def capped_count(read: int, matched: int) -> dict:
+    """A count capped at 10,001 rows by a Seq Scan that threw away what its filter rejected."""
+    seq = scan(matched, kind="Seq Scan", buffers=read // 70)
+    seq["Rows Removed by Filter"] = read - matched
+    capped = limit(seq, limit=10_001, rows=matched, loops=1)
+    top = {"Node Type": "Aggregate", "Plan Rows": 1, "Actual Rows": 1, "Actual Loops": 1, "Plans": [capped]}
+    return {"Plan": {**top, "Shared Hit Blocks": capped["Shared Hit Blocks"]}}
+
+
+def top_fifty(table_rows: int) -> dict:
+    """The first 50 rows of a sort of the whole table."""
+    seq = scan(table_rows, kind="Seq Scan", buffers=table_rows // 50)
+    sort = {"Node Type": "Sort", "Plan Rows": table_rows, "Actual Rows": 50, "Actual Loops": 1, "Plans": [seq]}
+    sort["Shared Hit Blocks"] = seq["Shared Hit Blocks"]
+    return {"Plan": limit(sort, limit=50, rows=50, loops=1)}
+
+
 def verdict(small_plan: dict, large_plan: dict) -> str:
     small = growth.analyse("wrapped", "SELECT queue", small_plan)
     large = growth.analyse("wrapped", "SELECT queue", large_plan)
@@ -72,12 +89,6 @@ def test_a_limit_over_a_filter_that_did_not_stop_is_no_bound():
 
 
 def test_a_limit_over_a_sort_of_the_whole_table_is_no_bound():
-    def top_fifty(table_rows: int) -> dict:
-        seq = scan(table_rows, kind="Seq Scan", buffers=table_rows // 50)
-        sort = {"Node Type": "Sort", "Plan Rows": table_rows, "Actual Rows": 50, "Actual Loops": 1, "Plans": [seq]}
-        sort["Shared Hit Blocks"] = seq["Shared Hit Blocks"]
-        return {"Plan": limit(sort, limit=50, rows=50, loops=1)}
-
     assert verdict(top_fifty(10_000), top_fifty(1_000_000)) == "GROWS"
 
 
@@ -102,19 +113,12 @@ def test_a_list_whose_index_scan_throws_most_rows_away_grows_though_its_limit_st
 def test_a_capped_count_over_a_filter_matching_a_fixed_share_is_bounded():
     # a Seq Scan reading 40,004 rows to count 10,001 matches of a filter that keeps a quarter: the
     # LIMIT stopped, and the same quarter costs the same reading at any size
-    def capped_count(read: int, matched: int) -> dict:
-        seq = scan(matched, kind="Seq Scan", buffers=read // 70)
-        seq["Rows Removed by Filter"] = read - matched
-        capped = limit(seq, limit=10_001, rows=matched, loops=1)
-        return {
-            "Plan": {
-                "Node Type": "Aggregate",
-                "Plan Rows": 1,
-                "Actual Rows": 1,
-                "Actual Loops": 1,
-                "Shared Hit Blocks": capped["Shared Hit Blocks"],
-                "Plans": [capped],
-            }
-        }
-
     assert verdict(capped_count(600, 150), capped_count(40_004, 10_001)) == "bounded"
+
+
+def test_the_seq_scan_check_skips_a_scan_its_capped_count_stopped_but_not_a_sort_of_everything():
+    from benchmarks.runner import seq_scans
+
+    big = {"wrapped": {"app_jobs"}}
+    assert seq_scans([growth.analyse("wrapped", "SELECT count", capped_count(11_000, 10_001))], big) == []
+    assert len(seq_scans([growth.analyse("wrapped", "SELECT top", top_fifty(1_000_000))], big)) == 1
