@@ -59,9 +59,17 @@ class Command(BaseCommand):
         if not options["load_only"]:
             results = {}
             sources = tuple(options["source"]) if options["source"] else None
+            # The small dataset's pass (first) also leaves what the large pass pairs each page with.
+            small_samples: dict = {}
+            pairing = None
             for size in [s for s in (small_runs, runs) if s]:
                 log(f"== {size:,} rows per source")
-                with runner.pointed_all(runner.prepare_all(size, log)):
+                dbnames = runner.prepare_all(size, log)
+                if size == runs and small_runs and small_samples:
+                    pairing = runner.Pairing(
+                        {alias: runner.bench_database(alias, small_runs) for alias in dbnames}, small_samples
+                    )
+                with runner.pointed_all(dbnames):
                     # The small dataset is for the growth check, under (b) only.
                     wanted = [s for s in ("a", "b") if s in index_sets and (s == "b" or size == runs)]
                     with_recommended = [a for a in runner.bench_sources() if runner.recommended_indexes(a)]
@@ -78,6 +86,8 @@ class Command(BaseCommand):
                             only=options["only"],
                             warmup=options["warmup"],
                             page_sizes=page_sizes if size == runs else (),
+                            paired_with=pairing if index_set == "b" else None,
+                            samples_out=small_samples if size == small_runs else None,
                         )
                     sizes = {a: runner.table_sizes(a) for a in runner.bench_sources()}
             text = report.render(
