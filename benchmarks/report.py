@@ -116,14 +116,17 @@ def render(title, machine, sizes, runs, results, small_runs=None) -> str:
             "",
             f"## Flatness of time: p50 at {runs:,} vs {small_runs:,} rows (index set b)",
             "",
-            f"| page | small p50 ms | large p50 ms | ratio | ÷ drift ×{drift:.2f} |",
-            "|---|---|---|---|---|",
+            f"| page | small p50 ms | large p50 ms | ratio | ÷ drift ×{drift:.2f} | small timed right after |",
+            "|---|---|---|---|---|---|",
         ]
         for r in large:
             s = small_timing(r, small.get(r.page.name))
             if s and r.ours.samples_ms:
                 flat = r.ours.p50 / max(s.p50, 0.01)
-                lines.append(f"| {r.page.name} | {_ms(s.p50)} | {_ms(r.ours.p50)} | {flat:.2f} | {flat / drift:.2f} |")
+                paired = "yes" if s is r.small_ours else "no (small pass)"
+                lines.append(
+                    f"| {r.page.name} | {_ms(s.p50)} | {_ms(r.ours.p50)} | {flat:.2f} | {flat / drift:.2f} | {paired} |"
+                )
     needs = sorted({(name, r.page.name) for r in large for name in r.page.needs})
     if needs:
         lines += ["", "## Which pages declare which recommended index", ""]

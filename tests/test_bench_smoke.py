@@ -112,6 +112,9 @@ def test_catalogue_covers_the_registry_and_the_report_renders(tmp_path):
         assert cells[6] != "n/a" and cells[8] != "n/a"  # ours ÷ tuned, ours ÷ stock
         assert cells[9].startswith(("flat", "bounded", "GROWS"))  # the growth verdict
         assert "Ours ÷ tuned (p95)" in report and "Growth check:" in report
+        flatness = report.split("## Flatness of time")[1]
+        row = next(line for line in flatness.splitlines() if line.startswith("| wrapped.wrappedrun list |"))
+        assert row.endswith("| yes |")  # its small-dataset time was taken right after the large one
         assert "## Index advice from the catalogue" in report
         advice = json.loads(next(tmp_path.glob("*-index-advice.json")).read_text())
         assert isinstance(advice, list)
