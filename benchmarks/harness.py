@@ -141,8 +141,9 @@ def measure(
         return timing
     client.get(url, headers=headers)  # the cache warm again, as a steady state
     # What the harness holds by now (every earlier page's captured SQL and plans) is left out of
-    # the garbage collector's scans: a full collection over it paused a request by 250-400 ms at
-    # random, ours and the baselines' alike, a pause a server process of its own never has.
+    # the garbage collector's scans: a full collection over it paused a random request by 125-165
+    # ms and more as the run went on, ours and the baselines' alike; a server process of its own
+    # holds none of it.
     gc.collect()
     gc.freeze()
     for _ in range(requests):
