@@ -91,11 +91,8 @@ def dict_rows(cursor) -> list[dict]:
 
 
 def _sample_percent(table: str) -> str:
-    # a table never analysed (reltuples = -1) is read whole
-    return (
-        "(SELECT least(100, 100.0 * %(sample_rows)s / greatest(c.reltuples, 1))"
-        f" FROM pg_class c WHERE c.oid = to_regclass('{table}'))"
-    )
+    # a table never analysed (reltuples = -1, so table_rows 0) is read whole
+    return f"least(100, 100.0 * %(sample_rows)s / greatest({table_rows(table)}, 1))"
 
 
 def sample_of(table: str) -> str:

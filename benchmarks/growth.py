@@ -69,7 +69,6 @@ class QueryWork:
     worst: Node | None = None  # the node that examined the most rows
     nodes: list[Node] = field(default_factory=list)
     error: str = ""
-    capped: bool = False  # a Limit bounds the work under it: by the cap, not by the table
     capped_rows: int = 0  # rows examined under such Limits
     capped_buffers: int = 0  # buffers touched under them
 
@@ -107,7 +106,7 @@ def _bounding_limit(node) -> bool:
         return False
     loops = max(1, int(node.get("Actual Loops", 1)))
     passed_up = float(node.get("Actual Rows", 0))  # the average per loop
-    examined = sum(_examined(n) for n, *_ in _walk_plain(node))
+    examined = sum(_examined(n) for n in _nodes(node))
     if examined <= (passed_up + 1) * loops:
         return True  # nothing read that was not passed up
     return _stopped(node) and examined <= READ_PER_ROW_PASSED_UP * passed_up * loops
@@ -123,10 +122,11 @@ def _stopped(node) -> bool:
     return 0 < limit < child_estimate and actual >= limit
 
 
-def _walk_plain(node):
-    yield (node,)
+def _nodes(node):
+    """The node and every node under it."""
+    yield node
     for child in node.get("Plans", []):
-        yield from _walk_plain(child)
+        yield from _nodes(child)
 
 
 def _examined(node) -> int:
@@ -151,7 +151,6 @@ def analyse(alias: str, sql: str, plan: dict) -> QueryWork:
     work.buffers = _buffers(top)
     for node, sort_keys, capped, top_capped in _walk(top):
         if top_capped:
-            work.capped = True
             work.capped_buffers += _buffers(node)  # a node's buffers include its children's
         kind = node.get("Node Type", "")
         examined = _examined(node)
