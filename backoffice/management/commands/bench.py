@@ -56,15 +56,15 @@ class Command(BaseCommand):
         out_dir.mkdir(parents=True, exist_ok=True)
         stem = f"{date.today().isoformat()}-catalogue-{runs}"
 
+        sources = tuple(options["source"]) if options["source"] else None
         if not options["load_only"]:
             results = {}
-            sources = tuple(options["source"]) if options["source"] else None
             # The small dataset's pass (first) also leaves what the large pass pairs each page with.
             small_samples: dict = {}
             pairing = None
             for size in [s for s in (small_runs, runs) if s]:
                 log(f"== {size:,} rows per source")
-                dbnames = runner.prepare_all(size, log)
+                dbnames = runner.prepare_all(size, log, sources)
                 if size == runs and small_runs and small_samples:
                     pairing = runner.Pairing(
                         {alias: runner.bench_database(alias, small_runs) for alias in dbnames}, small_samples
@@ -72,9 +72,9 @@ class Command(BaseCommand):
                 with runner.pointed_all(dbnames):
                     # The small dataset is for the growth check, under (b) only.
                     wanted = [s for s in ("a", "b") if s in index_sets and (s == "b" or size == runs)]
-                    with_recommended = [a for a in runner.bench_sources() if runner.recommended_indexes(a)]
+                    with_recommended = [a for a in runner.bench_sources(sources) if runner.recommended_indexes(a)]
                     for index_set in wanted:
-                        for alias in runner.bench_sources():
+                        for alias in runner.bench_sources(sources):
                             runner.set_indexes(alias, index_set == "b", log)
                         results[(size, index_set)] = runner.run_pages(
                             requests,
@@ -89,7 +89,7 @@ class Command(BaseCommand):
                             paired_with=pairing if index_set == "b" else None,
                             samples_out=small_samples if size == small_runs else None,
                         )
-                    sizes = {a: runner.table_sizes(a) for a in runner.bench_sources()}
+                    sizes = {a: runner.table_sizes(a) for a in runner.bench_sources(sources)}
             text = report.render(
                 f"Benchmark: the page catalogue, {date.today().isoformat()}",
                 runner.machine_line(),
