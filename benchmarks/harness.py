@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import statistics
 import time
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 from django.db import connections
@@ -104,7 +105,33 @@ def measure(
     cached: bool = False,
     htmx: bool = False,
 ) -> Timing:
-    """Server time of `requests` GETs (in-process, no network: until the response is ready to send).
+    """Server time of `requests` GETs of one URL (see `warmed_up` and `time_in_turns`)."""
+    contender = warmed_up(client, url, warmup, aliases, cold=cold, cached=cached, htmx=htmx)
+    time_in_turns([contender], requests)
+    return contender.timing
+
+
+@dataclass
+class Contender:
+    """One way of answering a page (ours, a baseline, ours on the other dataset), timed in turns
+    with the others: a disturbance of the machine then falls on all of them alike."""
+
+    client: BenchClient
+    url: str
+    headers: dict
+    timing: Timing
+    cold: bool = False
+    requests: int | None = None  # fewer samples than the others (None: as many)
+    dataset: Dataset | None = None  # answered on another dataset (None: the current one)
+
+    def within(self):
+        return self.dataset.active() if self.dataset is not None else nullcontext()
+
+
+def warmed_up(
+    client, url: str, warmup: int, aliases, cold: bool = False, cached: bool = False, htmx: bool = False, **kwargs
+) -> Contender:
+    """Warm `url` up and capture one request's queries, ready to be timed.
 
     After the warm-up, one request runs with an empty cache and its queries are captured (so the
     EXPLAIN and growth checks see every query the page can run, the cached count included); it is
@@ -115,42 +142,97 @@ def measure(
     from django.core.cache import cache
 
     headers = {"HX-Request": "true"} if htmx else {}
-
-    timing = Timing()
-    for _ in range(warmup):
-        client.get(url, headers=headers)
-    contexts = [CaptureQueriesContext(connections[a]) for a in aliases]
-    if cached:
-        client.get(url, headers=headers)
-    else:
-        cache.clear()
-    for ctx in contexts:
-        ctx.__enter__()
-    try:
-        response = client.get(url, headers=headers)
-    finally:
+    contender = Contender(client, url, headers, Timing(), cold=cold, **kwargs)
+    timing = contender.timing
+    with contender.within():
+        for _ in range(warmup):
+            client.get(url, headers=headers)
+        contexts = [CaptureQueriesContext(connections[a]) for a in aliases]
+        if cached:
+            client.get(url, headers=headers)
+        else:
+            cache.clear()
         for ctx in contexts:
-            ctx.__exit__(None, None, None)
-    timing.status = response.status_code
-    timing.queries = sum(len(ctx) for ctx in contexts)
-    timing.sql = [
-        (alias, q["sql"]) for ctx, alias in zip(contexts, aliases, strict=True) if alias != "default" for q in ctx
-    ]
-    if response.status_code != 200:
-        timing.error = _error_text(response)
-        return timing
-    client.get(url, headers=headers)  # the cache warm again, as a steady state
+            ctx.__enter__()
+        try:
+            response = client.get(url, headers=headers)
+        finally:
+            for ctx in contexts:
+                ctx.__exit__(None, None, None)
+        timing.status = response.status_code
+        timing.queries = sum(len(ctx) for ctx in contexts)
+        timing.sql = [
+            (alias, q["sql"]) for ctx, alias in zip(contexts, aliases, strict=True) if alias != "default" for q in ctx
+        ]
+        if response.status_code != 200:
+            timing.error = _error_text(response)
+        else:
+            client.get(url, headers=headers)  # the cache warm again, as a steady state
+    return contender
+
+
+def time_in_turns(contenders: list[Contender], requests: int) -> None:
+    """`requests` rounds, each timing one request of every contender (fewer for a contender that
+    asks for fewer), the order rotated from round to round so no one always goes first. Timed
+    one after the other, two contenders minutes apart differed by more than 30 % on this machine."""
+    from django.core.cache import cache
+
+    ready = [c for c in contenders if not c.timing.error]
+    if not ready:
+        return
     # What the harness holds by now (every earlier page's captured SQL and plans) is left out of
     # the garbage collector's scans: a full collection over it paused a random request by 125-165
     # ms and more as the run went on, ours and the baselines' alike; a server process of its own
     # holds none of it.
     gc.collect()
     gc.freeze()
-    for _ in range(requests):
-        if cold:
-            cache.clear()
-        timing.samples_ms.append(client.timed_get(url, headers))
-    return timing
+    for turn in range(requests):
+        for contender in ready[turn % len(ready) :] + ready[: turn % len(ready)]:
+            if contender.requests is not None and len(contender.timing.samples_ms) >= contender.requests:
+                continue
+            with contender.within():
+                if contender.cold:
+                    cache.clear()
+                contender.timing.samples_ms.append(contender.client.timed_get(contender.url, contender.headers))
+
+
+class Dataset:
+    """Another dataset's bench databases, with connections and a cache of their own, swapped in for
+    one request at a time: timing a page on it between two requests on the current dataset costs
+    no reconnection, and no cached figure crosses from one dataset to the other."""
+
+    def __init__(self, dbnames: dict[str, str]):
+        from django.core.cache.backends.locmem import LocMemCache
+
+        self.dbnames = dbnames
+        self._connections = {}
+        self._cache = LocMemCache(f"bench-dataset-{id(self)}", {})
+
+    @contextmanager
+    def active(self):
+        from django.core.cache import caches
+
+        saved = {alias: connections[alias] for alias in self.dbnames}
+        saved_cache = caches["default"]
+        for alias, dbname in self.dbnames.items():
+            if alias not in self._connections:
+                wrapper = connections.create_connection(alias)
+                wrapper.settings_dict = {**wrapper.settings_dict, "NAME": dbname}
+                self._connections[alias] = wrapper
+            connections[alias] = self._connections[alias]
+        caches["default"] = self._cache
+        try:
+            yield
+        finally:
+            for alias, wrapper in saved.items():
+                connections[alias] = wrapper
+            caches["default"] = saved_cache
+
+    def close(self) -> None:
+        for wrapper in self._connections.values():
+            wrapper.close()
+        self._connections.clear()
+        self._cache.clear()
 
 
 def percentile(samples: list[float], share: float) -> float:

@@ -26,8 +26,11 @@ from benchmarks.harness import (
     TARGETS_MS,
     BenchClient,
     BenchPage,
+    Dataset,
     Timing,
     measure,
+    time_in_turns,
+    warmed_up,
 )
 
 # Rows of each generator's largest table at scale 1: the bench sizes every source by that table
@@ -48,17 +51,21 @@ class PageResult:
     queries_by_size: dict[int, int] = field(default_factory=dict)
     seq_scans: list[str] = field(default_factory=list)
     work: list[growth.QueryWork] = field(default_factory=list)
-    # The same page on the small dataset, timed right after this one: the pair the time flatness
+    # The same page on the small dataset, timed in turns with this one: the pair the time flatness
     # is judged on (two passes minutes apart differ by more than 30 % on a small machine).
     small_ours: Timing | None = None
 
 
 @dataclass
 class Pairing:
-    """The small dataset to time each page against, right after its large-dataset samples."""
+    """The small dataset to time each page on, in turns with its large-dataset samples."""
 
     dbnames: dict[str, str]
     samples: dict
+    dataset: Dataset = field(init=False)
+
+    def __post_init__(self):
+        self.dataset = Dataset(self.dbnames)
 
 
 def bench_database(alias: str, runs: int) -> str:
@@ -251,7 +258,7 @@ def run_pages(
 ) -> list[PageResult]:
     """Time every catalogue page (of `sources`, when given; whose name `only` matches, a regex, when given).
 
-    `paired_with`: also time each page on that dataset right after (PageResult.small_ours).
+    `paired_with`: also time each page on that dataset, in turns with the large one (PageResult.small_ours).
     `samples_out` receives the sample identifiers the pages were built from.
     """
     import re
@@ -275,54 +282,74 @@ def run_pages(
                 continue
             if only and not re.search(only, page.name):
                 continue
-            ours = measure(
-                client,
-                page.url(samples),
-                requests,
-                warmup=warmup,
-                aliases=aliases,
-                cold=page.cold,
-                cached=page.cached,
-                htmx=page.htmx,
+            ours = warmed_up(
+                client, page.url(samples), warmup, aliases, cold=page.cold, cached=page.cached, htmx=page.htmx
             )
-            baseline_requests = max(min(3, requests), requests // 3)
-            stock = tuned = None
+            contenders = [ours]
+            stock = tuned = small = None
             if with_stock and page.baseline:
-                stock = measure(
-                    baseline_client, page.baseline(samples), baseline_requests, warmup=min(1, warmup), aliases=aliases
+                # a third as many samples: the stock admin is several times slower, and only the
+                # order of magnitude of the ratio to it is read
+                baseline_requests = max(min(3, requests), requests // 3)
+                stock = warmed_up(
+                    baseline_client, page.baseline(samples), min(1, warmup), aliases, requests=baseline_requests
                 )
+                contenders.append(stock)
             tuned_url = page.tuned_url(samples)
             if with_tuned and tuned_url:
-                # the tuned admin is timed as often as ours: the ratio to it is the one that is close
-                tuned = measure(baseline_client, tuned_url, requests, warmup=min(1, warmup), aliases=aliases)
-            result = PageResult(page, ours, stock, tuned)
-            if paired_with is not None:
-                result.small_ours = _paired_timing(client, page, paired_with, requests, warmup, aliases)
+                tuned = warmed_up(baseline_client, tuned_url, min(1, warmup), aliases)
+                contenders.append(tuned)
+            if paired_with is not None and not ours.timing.error:
+                small = _small_twin(client, page, paired_with, warmup, aliases)
+                contenders += [small] if small is not None else []
+            time_in_turns(contenders, requests)
+            result = PageResult(
+                page,
+                ours.timing,
+                stock.timing if stock else None,
+                tuned.timing if tuned else None,
+                small_ours=small.timing if small and not small.timing.error else None,
+            )
             if page.model_admin and page_sizes:
                 result.queries_by_size = _queries_by_page_size(client, page, samples, aliases, page_sizes)
-            result.work = [w for alias, sql in ours.sql if (w := explainer.work(alias, sql)) is not None]
+            result.work = [w for alias, sql in result.ours.sql if (w := explainer.work(alias, sql)) is not None]
             result.seq_scans = seq_scans(result.work, big_tables)
             results.append(result)
-            log(
-                f"    {page.name[:60]:<60} p50 {ours.p50:7.1f} p95 {ours.p95:7.1f} ms q={ours.queries}"
-                + (f"  tuned p95 {tuned.p95:7.1f}" if tuned and tuned.samples_ms else "")
-                + (f"  stock p95 {stock.p95:7.1f}" if stock and stock.samples_ms else "")
-                + (f"  [{ours.error}]" if ours.error else "")
-            )
+            log(_progress_line(result))
+    if paired_with is not None:
+        paired_with.dataset.close()
     clear_url_caches()
     return results
 
 
-def _paired_timing(client, page, pairing: Pairing, requests, warmup, aliases) -> Timing | None:
+def _progress_line(result: PageResult) -> str:
+    ours, tuned, stock = result.ours, result.tuned, result.stock
+    return (
+        f"    {result.page.name[:60]:<60} p50 {ours.p50:7.1f} p95 {ours.p95:7.1f} ms q={ours.queries}"
+        + (f"  tuned p95 {tuned.p95:7.1f}" if tuned and tuned.samples_ms else "")
+        + (f"  stock p95 {stock.p95:7.1f}" if stock and stock.samples_ms else "")
+        + (f"  small p50 {result.small_ours.p50:7.1f}" if result.small_ours else "")
+        + (f"  [{ours.error}]" if ours.error else "")
+    )
+
+
+def _small_twin(client, page, pairing: Pairing, warmup, aliases):
+    """Ours on the small dataset, ready to be timed in turns with the large one (None when the small
+    dataset lacks what the page needs)."""
     try:
         url = page.url(pairing.samples)
-    except (KeyError, TypeError):  # the small dataset lacks what the page needs
+    except (KeyError, TypeError):
         return None
-    with pointed_all(pairing.dbnames):
-        timing = measure(
-            client, url, requests, warmup=warmup, aliases=aliases, cold=page.cold, cached=page.cached, htmx=page.htmx
-        )
-    return timing if not timing.error else None
+    return warmed_up(
+        client,
+        url,
+        warmup,
+        aliases,
+        cold=page.cold,
+        cached=page.cached,
+        htmx=page.htmx,
+        dataset=pairing.dataset,
+    )
 
 
 def _queries_by_page_size(client, page, samples, aliases, page_sizes) -> dict[int, int]:

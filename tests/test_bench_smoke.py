@@ -9,7 +9,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.contrib import admin
+from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connections
 from django.http import HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory
 from django.test.utils import override_settings
@@ -17,7 +19,7 @@ from django.urls import path
 
 from backoffice.snapshots import after_response
 from benchmarks import catalogue, runner
-from benchmarks.harness import BenchClient
+from benchmarks.harness import BenchClient, Contender, Dataset, Timing, time_in_turns
 from tests import seeding
 
 LARGE, SMALL = 400, 200
@@ -114,7 +116,7 @@ def test_catalogue_covers_the_registry_and_the_report_renders(tmp_path):
         assert "Ours ÷ tuned (p95)" in report and "Growth check:" in report
         flatness = report.split("## Flatness of time")[1]
         row = next(line for line in flatness.splitlines() if line.startswith("| wrapped.wrappedrun list |"))
-        assert row.endswith("| yes |")  # its small-dataset time was taken right after the large one
+        assert row.endswith("| yes |")  # its small-dataset time was taken in turns with the large one
         assert "## Index advice from the catalogue" in report
         advice = json.loads(next(tmp_path.glob("*-index-advice.json")).read_text())
         assert isinstance(advice, list)
@@ -144,7 +146,24 @@ def _streaming_view(request):
     return StreamingHttpResponse(chunks())
 
 
-urlpatterns = [path("deferring/", _deferring_view), path("streaming/", _streaming_view)]
+def _dataset_view(request):
+    """Answers with the database the Wrapped alias reads and how often this cache saw the view."""
+    with connections["wrapped"].cursor() as cursor:
+        cursor.execute("SELECT current_database()")
+        (database,) = cursor.fetchone()
+    seen = cache.get("seen", 0)
+    cache.set("seen", seen + 1)
+    answered.append((database, seen))
+    return HttpResponse(database)
+
+
+answered: list[tuple[str, int]] = []
+
+urlpatterns = [
+    path("deferring/", _deferring_view),
+    path("streaming/", _streaming_view),
+    path("dataset/", _dataset_view),
+]
 
 
 @override_settings(ROOT_URLCONF=__name__)
@@ -161,9 +180,31 @@ def test_the_bench_times_a_request_until_it_is_answered_not_the_work_deferred_pa
     assert started + elapsed_ms / 1000 >= streamed_at[0]
 
 
+@override_settings(ROOT_URLCONF=__name__)
+@pytest.mark.django_db(databases="__all__")
+def test_contenders_are_timed_in_turns_each_on_its_own_dataset_and_cache():
+    cache.clear()
+    answered.clear()
+    current = connections["wrapped"].settings_dict["NAME"]
+    other = connections["posters"].settings_dict["NAME"]  # stands in for the small dataset
+    dataset = Dataset({"wrapped": other})
+    client = BenchClient()
+    large = Contender(client, "/dataset/", {}, Timing())
+    small = Contender(client, "/dataset/", {}, Timing(), dataset=dataset)
+    fewer = Contender(client, "/dataset/", {}, Timing(), requests=1)
+    try:
+        time_in_turns([large, small, fewer], 3)
+    finally:
+        dataset.close()
+
+    # the order rotates each turn; the one asking for fewer samples drops out
+    assert answered == [(current, 0), (other, 0), (current, 1), (other, 1), (current, 2), (current, 3), (other, 2)]
+    assert [len(c.timing.samples_ms) for c in (large, small, fewer)] == [3, 3, 1]
+    assert connections["wrapped"].settings_dict["NAME"] == current  # swapped back after each request
+
+
 def test_time_flatness_is_judged_after_the_drift_of_the_pages_whose_rows_do_not_change():
     from backoffice.bench_pages import BenchPage
-    from benchmarks.harness import Timing
 
     def result(name, source, ms):
         page = BenchPage(name, source, lambda samples: "/", group="list")
