@@ -269,6 +269,26 @@ def test_linking_detail_titles_and_reauth_badge(client_for):
     assert "AuthJob object" not in client.get("/admin/wrapped/authjob/arch-re/change/").content.decode()
 
 
+def test_the_needs_reauth_filter_answers_on_an_admin_without_our_annotation(client_for, settings):
+    """The bench's tuned admin lists device emails over the plain model: the filter still works."""
+    from django.urls import clear_url_caches
+
+    DeviceEmailFactory(device_id="dev-reauth", email="re@example.com")
+    AuthJobFactory(archive_job_id="arch-re", device_id="dev-reauth", status="failed")
+    DeviceEmailFactory(device_id="dev-fine", email="fine@example.com")
+    AuthJobFactory(archive_job_id="arch-fine", device_id="dev-fine", status="succeeded")
+    settings.ROOT_URLCONF = "benchmarks.urls"
+    clear_url_caches()
+    try:
+        for url in ("/admin/wrapped/deviceemail/", "/tuned-admin/wrapped/deviceemail/"):
+            response = client_for("admin").get(url, {"reauth": "yes"})
+            assert response.status_code == 200, url
+            page = response.content.decode()
+            assert "dev-reauth" in page and "dev-fine" not in page, url
+    finally:
+        clear_url_caches()
+
+
 def test_find_a_person_tables_have_headers_and_jobs_have_dates(client_for):
     user = AppUserFactory()
     AppUserEmailFactory(app_user=user, email="headers@example.com")

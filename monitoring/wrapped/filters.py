@@ -82,5 +82,8 @@ class NeedsReauthFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == "yes":
             # Each device's latest auth job decides: not counted (a count would probe every device).
+            # Annotated here when the list did not already (any admin over the model can use it).
+            if "auth_status" not in queryset.query.annotations:
+                queryset = queries.with_latest_auth_status(queryset)
             return uncounted(queryset.filter(auth_status__in=queries.NEEDS_REAUTH_STATUSES))
         return queryset

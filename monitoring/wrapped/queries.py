@@ -386,9 +386,18 @@ def jobs_for_list(jobs: QuerySet[AppJob]) -> QuerySet[AppJob]:
 NEEDS_REAUTH_STATUSES = ("failed", "expired")
 
 
+def _latest_auth_job():
+    return AuthJob.objects.filter(device_id=OuterRef("device_id")).order_by("-updated_at")
+
+
+def with_latest_auth_status(devices: QuerySet[DeviceEmail]) -> QuerySet[DeviceEmail]:
+    """Each device with the status of its latest auth job (the "needs reauth" filter's subject)."""
+    return devices.annotate(auth_status=Subquery(_latest_auth_job().values("status")[:1]))
+
+
 def devices_for_linking(devices: QuerySet[DeviceEmail]) -> QuerySet[DeviceEmail]:
     """Each device with its latest auth job (one correlated, indexed subquery per shown row)."""
-    latest = AuthJob.objects.filter(device_id=OuterRef("device_id")).order_by("-updated_at")
+    latest = _latest_auth_job()
     return devices.annotate(
         auth_status=Subquery(latest.values("status")[:1]),
         auth_archive_job_id=Subquery(latest.values("archive_job_id")[:1]),
