@@ -61,6 +61,14 @@ class AtLeast:
     def __str__(self) -> str:
         return f"{self.n:,}+"
 
+    def __format__(self, spec: str) -> str:
+        return str(self)
+
+
+def count_text(n: int, cap: int) -> str:
+    """A capped count as a page shows it: "1,234", or "10,000+" past the cap."""
+    return f"{capped(n, cap):,}"
+
 
 def capped(n: int, cap: int) -> int | AtLeast:
     """`n` as counted with LIMIT cap + 1: itself up to the cap, AtLeast(cap) beyond it."""

@@ -13,6 +13,7 @@ from django.utils import timezone
 from backoffice.admin_base import SourceModelAdmin
 from backoffice.admin_site import Tool
 from backoffice.columns import Badge, Excerpt, Json, Related, When
+from backoffice.dashboard import count_text
 from backoffice.display import dash
 from backoffice.html import format_html
 from backoffice.search import EMAIL, TEXT, classify
@@ -252,7 +253,12 @@ class AppJobAdmin(WrappedAdmin):
             (
                 task,
                 [
-                    (s, by_status.get(s, 0), queries.queue_count_text(by_status.get(s, 0)), _queue_url(base, task, s))
+                    (
+                        s,
+                        by_status.get(s, 0),
+                        count_text(by_status.get(s, 0), queries.QUEUE_COUNT_CAP),
+                        _queue_url(base, task, s),
+                    )
                     for s in statuses
                 ],
             )

@@ -369,10 +369,6 @@ def queue_counts(statuses=OPEN_JOB_STATUSES) -> dict[str, dict[str, int]]:
     return table
 
 
-def queue_count_text(n: int) -> str:
-    return f"{QUEUE_COUNT_CAP:,}+" if n > QUEUE_COUNT_CAP else f"{n:,}"
-
-
 def jobs_for_list(jobs: QuerySet[AppJob]) -> QuerySet[AppJob]:
     kind = expressions.json_kind("app_jobs")
     return jobs.defer("payload").annotate(
