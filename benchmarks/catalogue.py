@@ -62,9 +62,10 @@ def _fixed(url: str):
     return lambda samples, _url=url: _url
 
 
-def source_admins():
-    """(model, model_admin) of every registered source model, in source then model order."""
-    order = {alias: i for i, alias in enumerate(settings.CONFIGURED_SOURCES)}
+def source_admins(sources: tuple[str, ...] | None = None):
+    """(model, model_admin) of every registered source model (of `sources`, when given), in source
+    then model order."""
+    order = {alias: i for i, alias in enumerate(_sources(sources))}
     items = [(m, a) for m, a in admin.site._registry.items() if m._meta.app_label in order]
     return sorted(items, key=lambda item: (order[item[0]._meta.app_label], item[0]._meta.model_name))
 
@@ -134,9 +135,15 @@ def detail_pk(model):
         return None
 
 
-def build(user, samples: dict) -> list[BenchPage]:
-    """Every page, with its counterparts; `samples` gains the identifiers it picked (find, timeline)."""
-    declared = [page for page in declared_pages() if _answers(page, samples)]
+def _sources(chosen: tuple[str, ...] | None) -> list[str]:
+    """The configured sources, or those of them chosen (the others' databases may not be built)."""
+    return [alias for alias in settings.CONFIGURED_SOURCES if chosen is None or alias in chosen]
+
+
+def build(user, samples: dict, sources: tuple[str, ...] | None = None) -> list[BenchPage]:
+    """Every page (of `sources`' models, when given), with its counterparts; `samples` gains the
+    identifiers it picked (find, timeline)."""
+    declared = [page for page in declared_pages(sources) if _answers(page, samples)]
     declared_paths = {urlsplit(page.url(samples)).path for page in declared}
     probe = Client(raise_request_exception=False)
     probe.force_login(user)
@@ -146,14 +153,14 @@ def build(user, samples: dict) -> list[BenchPage]:
     request.user = user
     # the back office's own admins that the bench user's role sees (not the superuser-only ones)
     visible = [(model, model_admin) for model, model_admin in own_admins() if model_admin.has_view_permission(request)]
-    for model, model_admin in [*source_admins(), *visible]:
+    for model, model_admin in [*source_admins(sources), *visible]:
         pages += model_pages(model, model_admin, user, people)
         pages += own_url_pages(model, model_admin, probe, declared_paths)
     pages += dashboard_pages()
     pages += stats_pages()
     pages += people_pages(people)
     pages += tool_pages()
-    pages += shared_pages(probe, people)
+    pages += shared_pages(probe, people, sources)
     pages += declared
     samples.update({f"person_{k}": v for k, v in people.items()})
     return pages
@@ -347,13 +354,13 @@ def tool_pages() -> list[BenchPage]:
     ]
 
 
-def shared_pages(probe, people: dict) -> list[BenchPage]:
+def shared_pages(probe, people: dict, sources: tuple[str, ...] | None = None) -> list[BenchPage]:
     """A shared link of each kind (a source list with a filter, Find anything, the timeline), opened
     as its recipient does: the list through its changelist as of the link's moment."""
     from backoffice.shared.models import SharedView
 
     targets = []
-    first = next(iter(source_admins()), None)
+    first = next(iter(source_admins(sources)), None)
     if first is not None:
         opts = first[0]._meta
         targets.append(("list", reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"), "o=-1"))
@@ -410,14 +417,14 @@ def staged(user):
         SharedView.objects.filter(created_by=user, created_at__gte=started).delete()
 
 
-def declared_pages() -> list[BenchPage]:
+def declared_pages(sources: tuple[str, ...] | None = None) -> list[BenchPage]:
     """The pages each source declares in its bench module (benchmarks.harness.pages)."""
-    return [page for alias in settings.CONFIGURED_SOURCES for page in harness.pages(alias)]
+    return [page for alias in _sources(sources) for page in harness.pages(alias)]
 
 
-def declared_samples(connect) -> dict:
+def declared_samples(connect, sources: tuple[str, ...] | None = None) -> dict:
     """Each source bench module's `samples(conn)` (identifiers its declared pages need), merged."""
     samples = {}
-    for alias in settings.CONFIGURED_SOURCES:
+    for alias in _sources(sources):
         samples.update(harness.samples(alias, connect))
     return samples

@@ -237,10 +237,10 @@ def bench_user():
     return create_staff_user("bench-admin", "admin", "bench-admin-password-1")
 
 
-def gather_samples(user) -> tuple[list[BenchPage], dict]:
-    samples = catalogue.declared_samples(seeding.connect)
+def gather_samples(user, sources: tuple[str, ...] | None = None) -> tuple[list[BenchPage], dict]:
+    samples = catalogue.declared_samples(seeding.connect, sources)
     samples["poll_since"] = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
-    pages = catalogue.build(user, samples)
+    pages = catalogue.build(user, samples, sources)
     return pages, samples
 
 
@@ -274,7 +274,7 @@ def run_pages(
     results = []
     with override_settings(ROOT_URLCONF="benchmarks.urls"), Explainer() as explainer, catalogue.staged(user):
         clear_url_caches()
-        pages, samples = gather_samples(user)
+        pages, samples = gather_samples(user, sources)
         if samples_out is not None:
             samples_out.update(samples)
         for page in pages:
