@@ -166,8 +166,6 @@ def warmed_up(
         ]
         if response.status_code != 200:
             timing.error = _error_text(response)
-        else:
-            client.get(url, headers=headers)  # the cache warm again, as a steady state
     return contender
 
 
@@ -180,6 +178,11 @@ def time_in_turns(contenders: list[Contender], requests: int) -> None:
     ready = [c for c in contenders if not c.timing.error]
     if not ready:
         return
+    # Each one's steady state again: warming another up empties the cache (its captured request
+    # runs cold), which would make this one's first sample a cold one.
+    for contender in ready:
+        with contender.within():
+            contender.client.get(contender.url, headers=contender.headers)
     # What the harness holds by now (every earlier page's captured SQL and plans) is left out of
     # the garbage collector's scans: a full collection over it paused a random request by 125-165
     # ms and more as the run went on, ours and the baselines' alike; a server process of its own
