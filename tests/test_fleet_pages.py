@@ -733,10 +733,13 @@ def test_dashboard_counts_accounts_and_events_up_to_a_cap(client_for, monkeypatc
     f.AccountFactory(username="cap.banned", current_state="banned")
     for _ in range(3):
         f.SystemEventFactory(severity="error", resolved=False)
+    for _ in range(3):
+        f.DistributionFactory(status="failed", created_at=timezone.now())
     panel = panel_html(dashboard_html(client_for("viewer")), "fleet", "fleet")
     assert '>2+</a></span><span class="label">accounts active' in panel
     assert '>1</a></span><span class="label">accounts problem' in panel
     assert "error: 2+" in panel
+    assert '>2+</a></span><span class="label">posts failed today' in panel
 
 
 def test_wrong_typed_json_and_odd_values_render_as_text(client_for):

@@ -95,6 +95,19 @@ RECOMMENDED_INDEXES = [
         "bo_events_type",
         "the system events list searched by event type, and its count",
     ),
+    # The dashboard's "posts failed today", index-only (a day's distributions grow with the fleet).
+    (
+        "distributions",
+        "status, created_at",
+        "bo_distributions_status_created",
+        "the dashboard's fleet panel (posts failed today)",
+    ),
+    # Devices and niches are small beside the rest (50k devices and 16k niches in the 10M bench
+    # set), but their filters' counts read them whole: the filter columns, indexed.
+    ("devices", "status", "bo_devices_status", "the devices list filtered by status or disconnected, and its count"),
+    ("devices", "battery_level", "bo_devices_battery", "the devices list filtered to a low battery, and its count"),
+    ("devices", "storage_free_gb", "bo_devices_storage", "the devices list filtered to low storage, and its count"),
+    ("niches", "tier, status", "bo_niches_tier_status", "the niches list's tier and status filter counts"),
     # The list filters' counts: one index per table, its later columns reached by skip scan; the
     # rows themselves come from the list's (created_at, id) order.
     (

@@ -36,6 +36,12 @@ RECOMMENDED_INDEXES = [
     ("poster_failure_details", "created_at DESC", "bo_poster_failure_details_created_at"),
     # The batch jobs list filtered by status keeps its newest-first order without a sort.
     ("batch_jobs", "status, created_at DESC", "bo_batch_jobs_status_created_at"),
+    (
+        "batch_jobs",
+        "model, created_at DESC",
+        "bo_batch_jobs_model_created_at",
+        "the batch jobs list filtered by model (and a date range), and its count",
+    ),
 ]
 
 
