@@ -154,7 +154,7 @@ def build(user, samples: dict, sources: tuple[str, ...] | None = None) -> list[B
     # the back office's own admins that the bench user's role sees (not the superuser-only ones)
     visible = [(model, model_admin) for model, model_admin in own_admins() if model_admin.has_view_permission(request)]
     for model, model_admin in [*source_admins(sources), *visible]:
-        pages += model_pages(model, model_admin, user, people)
+        pages += model_pages(model, model_admin, user, people, samples)
         pages += own_url_pages(model, model_admin, probe, declared_paths)
     pages += dashboard_pages()
     pages += stats_pages()
@@ -166,8 +166,11 @@ def build(user, samples: dict, sources: tuple[str, ...] | None = None) -> list[B
     return pages
 
 
-def model_pages(model, model_admin, user, people: dict) -> list[BenchPage]:
-    """A model's list, each filter choice, each identifier search, one detail, its history and export."""
+def model_pages(model, model_admin, user, people: dict, samples: dict) -> list[BenchPage]:
+    """A model's list, each filter choice, each identifier search, one detail, its history and export.
+
+    The detail's object is a sample (`samples["pk <label>"]`), so the same page on another dataset
+    opens that dataset's own object."""
     opts = model._meta
     is_source = opts.app_label in settings.CONFIGURED_SOURCES
     source = opts.app_label if is_source else "backoffice"
@@ -216,10 +219,15 @@ def model_pages(model, model_admin, user, people: dict) -> list[BenchPage]:
             people.setdefault("int", value)
     pk = detail_pk(model)
     if pk is not None:
-        path = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[quote(pk)])
-        pages.append(BenchPage(f"{label} detail", source, _fixed(path), baseline(path), kind="detail", group="detail"))
-        history = reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[quote(pk)])
-        pages.append(BenchPage(f"{label} history", source, _fixed(history), kind="detail", group="history"))
+        samples[f"pk {label}"] = quote(pk)
+
+        def at(view: str, site: str = "/admin/"):
+            name = f"admin:{opts.app_label}_{opts.model_name}_{view}"
+            return lambda s: reverse(name, args=[s[f"pk {label}"]]).replace("/admin/", site, 1)
+
+        stock = at("change", "/stock-admin/") if is_source else None
+        pages.append(BenchPage(f"{label} detail", source, at("change"), stock, kind="detail", group="detail"))
+        pages.append(BenchPage(f"{label} history", source, at("history"), kind="detail", group="history"))
     try:
         export = reverse(f"admin:{opts.app_label}_{opts.model_name}_export")
     except NoReverseMatch:
