@@ -122,6 +122,8 @@ def test_catalogue_covers_the_registry_and_the_report_renders(tmp_path):
         flatness = report.split("## Flatness of time")[1]
         row = next(line for line in flatness.splitlines() if line.startswith("| wrapped.wrappedrun list |"))
         assert row.endswith("| yes |")  # its small-dataset time was taken in turns with the large one
+        row = next(line for line in flatness.splitlines() if line.startswith("| wrapped.wrappedrun history |"))
+        assert row.endswith("| yes |")  # a detail's twin opens the small dataset's own object
         assert "## Index advice from the catalogue" in report
         advice = json.loads(next(tmp_path.glob("*-index-advice.json")).read_text())
         assert isinstance(advice, list)
