@@ -62,6 +62,11 @@ def _fixed(url: str):
     return lambda samples, _url=url: _url
 
 
+def _on_sample(view: str, key: str, site: str = "/admin/"):
+    """The URL of `view` at the object `samples[key]` names (each dataset names its own)."""
+    return lambda samples: reverse(view, args=[samples[key]]).replace("/admin/", site, 1)
+
+
 def source_admins(sources: tuple[str, ...] | None = None):
     """(model, model_admin) of every registered source model (of `sources`, when given), in source
     then model order."""
@@ -155,7 +160,7 @@ def build(user, samples: dict, sources: tuple[str, ...] | None = None) -> list[B
     visible = [(model, model_admin) for model, model_admin in own_admins() if model_admin.has_view_permission(request)]
     for model, model_admin in [*source_admins(sources), *visible]:
         pages += model_pages(model, model_admin, user, people, samples)
-        pages += own_url_pages(model, model_admin, probe, declared_paths)
+        pages += own_url_pages(model, model_admin, probe, declared_paths, samples)
     pages += dashboard_pages()
     pages += stats_pages()
     pages += people_pages(people)
@@ -219,15 +224,13 @@ def model_pages(model, model_admin, user, people: dict, samples: dict) -> list[B
             people.setdefault("int", value)
     pk = detail_pk(model)
     if pk is not None:
-        samples[f"pk {label}"] = quote(pk)
-
-        def at(view: str, site: str = "/admin/"):
-            name = f"admin:{opts.app_label}_{opts.model_name}_{view}"
-            return lambda s: reverse(name, args=[s[f"pk {label}"]]).replace("/admin/", site, 1)
-
-        stock = at("change", "/stock-admin/") if is_source else None
-        pages.append(BenchPage(f"{label} detail", source, at("change"), stock, kind="detail", group="detail"))
-        pages.append(BenchPage(f"{label} history", source, at("history"), kind="detail", group="history"))
+        key = f"pk {label}"
+        samples[key] = quote(pk)
+        change, history = (f"admin:{opts.app_label}_{opts.model_name}_{view}" for view in ("change", "history"))
+        stock = _on_sample(change, key, "/stock-admin/") if is_source else None
+        detail = _on_sample(change, key)
+        pages.append(BenchPage(f"{label} detail", source, detail, stock, kind="detail", group="detail"))
+        pages.append(BenchPage(f"{label} history", source, _on_sample(history, key), kind="detail", group="history"))
     try:
         export = reverse(f"admin:{opts.app_label}_{opts.model_name}_export")
     except NoReverseMatch:
@@ -237,14 +240,15 @@ def model_pages(model, model_admin, user, people: dict, samples: dict) -> list[B
     return pages
 
 
-def own_url_pages(model, model_admin, probe, declared_paths: set[str]) -> list[BenchPage]:
+def own_url_pages(model, model_admin, probe, declared_paths: set[str], samples: dict) -> list[BenchPage]:
     """The admin's own URLs beyond Django's (a run's payload, the live list, a bulk run's progress):
-    at the detail's object when they take one; kept when a plain GET answers 200 (a POST-only
-    control answers 405, a page that needs parameters 400: a source declares those with them)."""
+    at the detail's object (the sample model_pages picked) when they take one; kept when a plain
+    GET answers 200 (a POST-only control answers 405, a page that needs parameters 400: a source
+    declares those with them)."""
     opts = model._meta
+    key = f"pk {opts.app_label}.{opts.model_name}"
     prefix = f"{opts.app_label}_{opts.model_name}_"
     source = opts.app_label if opts.app_label in settings.CONFIGURED_SOURCES else "backoffice"
-    pk = None
     pages = []
     for pattern in model_admin.get_urls():
         name = getattr(pattern, "name", None) or ""
@@ -254,17 +258,18 @@ def own_url_pages(model, model_admin, probe, declared_paths: set[str]) -> list[B
         if len(converters) > 1:
             continue
         if converters:
-            pk = detail_pk(model) if pk is None else pk
-            if pk is None:
-                continue
-            url = reverse(f"admin:{name}", args=[quote(pk)])
+            if key not in samples:
+                continue  # the model has no rows
+            at = _on_sample(f"admin:{name}", key)
+            url = at(samples)
         else:
             url = reverse(f"admin:{name}")
+            at = _fixed(url)
         if url in declared_paths or _probe(probe, url) != 200:
             continue
         label = f"{opts.app_label}.{opts.model_name} {name[len(prefix) :]}"
         kind = "detail" if converters else "list"
-        pages.append(BenchPage(label, source, _fixed(url), kind=kind, group="admin url"))
+        pages.append(BenchPage(label, source, at, kind=kind, group="admin url"))
     return pages
 
 

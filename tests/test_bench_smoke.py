@@ -24,7 +24,7 @@ from tests import seeding
 
 LARGE, SMALL = 400, 200
 SUBSET = (
-    r"^(wrapped\.wrappedrun (list|status=Failed|search id |history)|posters\.joblog list|dashboard$"
+    r"^(wrapped\.wrappedrun (list|status=Failed|search id |history|payload)|posters\.joblog list|dashboard$"
     r"|panel wrapped\.runs \(query\)|stats overview$|find anything: email|timeline: email|shared link: list"
     r"|bulk\.bulkrun (list|progress)|posters\.batchjob created=|compare two runs)"
 )
@@ -122,8 +122,9 @@ def test_catalogue_covers_the_registry_and_the_report_renders(tmp_path):
         flatness = report.split("## Flatness of time")[1]
         row = next(line for line in flatness.splitlines() if line.startswith("| wrapped.wrappedrun list |"))
         assert row.endswith("| yes |")  # its small-dataset time was taken in turns with the large one
-        row = next(line for line in flatness.splitlines() if line.startswith("| wrapped.wrappedrun history |"))
-        assert row.endswith("| yes |")  # a detail's twin opens the small dataset's own object
+        for name in ("wrapped.wrappedrun history", "wrapped.wrappedrun payload"):
+            row = next(line for line in flatness.splitlines() if line.startswith(f"| {name} |"))
+            assert row.endswith("| yes |"), row  # its twin opens the small dataset's own object
         assert "## Index advice from the catalogue" in report
         advice = json.loads(next(tmp_path.glob("*-index-advice.json")).read_text())
         assert isinstance(advice, list)
