@@ -103,3 +103,25 @@ def test_a_stale_count_is_shown_at_once_and_recounted_after_the_response(client_
     jobs(3)
     assert "12 queue jobs" in viewer.get(url).content.decode()  # the stale count, recounted once sent
     assert "15 queue jobs" in viewer.get(url).content.decode()
+
+
+def test_a_relative_window_is_the_same_query_for_a_minute_so_its_count_is_reused(client_for):
+    from datetime import UTC, datetime, timedelta
+
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    from monitoring.wrapped.models import WrappedRun
+    from tests.factories.wrapped import WrappedRunFactory
+
+    WrappedRunFactory(updated_at=(datetime.now(UTC) - timedelta(hours=2)).replace(tzinfo=None))
+    viewer = client_for("viewer")
+    url = changelist(WrappedRun) + "?updated=day"
+    while True:
+        minute = datetime.now(UTC).minute
+        assert ">1 wrapped run<" in viewer.get(url).content.decode()
+        with CaptureQueriesContext(connections["wrapped"]) as second:
+            assert ">1 wrapped run<" in viewer.get(url).content.decode()
+        if datetime.now(UTC).minute == minute:  # both requests in the same minute
+            break
+    assert not [q for q in second.captured_queries if "COUNT(*)" in q["sql"]]
