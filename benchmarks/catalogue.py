@@ -62,6 +62,11 @@ def _fixed(url: str):
     return lambda samples, _url=url: _url
 
 
+def _object_key(opts) -> str:
+    """The samples key of the object a model's detail pages open (model_pages picks it)."""
+    return f"pk {opts.app_label}.{opts.model_name}"
+
+
 def _on_sample(view: str, key: str, site: str = "/admin/"):
     """The URL of `view` at the object `samples[key]` names (each dataset names its own)."""
     return lambda samples: reverse(view, args=[samples[key]]).replace("/admin/", site, 1)
@@ -174,8 +179,8 @@ def build(user, samples: dict, sources: tuple[str, ...] | None = None) -> list[B
 def model_pages(model, model_admin, user, people: dict, samples: dict) -> list[BenchPage]:
     """A model's list, each filter choice, each identifier search, one detail, its history and export.
 
-    The detail's object is a sample (`samples["pk <label>"]`), so the same page on another dataset
-    opens that dataset's own object."""
+    The detail's object is a sample (`samples[_object_key(opts)]`), so the same page on another
+    dataset opens that dataset's own object."""
     opts = model._meta
     is_source = opts.app_label in settings.CONFIGURED_SOURCES
     source = opts.app_label if is_source else "backoffice"
@@ -224,7 +229,7 @@ def model_pages(model, model_admin, user, people: dict, samples: dict) -> list[B
             people.setdefault("int", value)
     pk = detail_pk(model)
     if pk is not None:
-        key = f"pk {label}"
+        key = _object_key(opts)
         samples[key] = quote(pk)
         change, history = (f"admin:{opts.app_label}_{opts.model_name}_{view}" for view in ("change", "history"))
         stock = _on_sample(change, key, "/stock-admin/") if is_source else None
@@ -246,7 +251,7 @@ def own_url_pages(model, model_admin, probe, declared_paths: set[str], samples: 
     GET answers 200 (a POST-only control answers 405, a page that needs parameters 400: a source
     declares those with them)."""
     opts = model._meta
-    key = f"pk {opts.app_label}.{opts.model_name}"
+    key = _object_key(opts)
     prefix = f"{opts.app_label}_{opts.model_name}_"
     source = opts.app_label if opts.app_label in settings.CONFIGURED_SOURCES else "backoffice"
     pages = []

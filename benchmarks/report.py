@@ -56,8 +56,8 @@ def render(title, machine, sizes, runs, results, small_runs=None) -> str:
         "- Times are server time per request (in-process, until the response is ready to send; a stale figure's"
         " refresh after the response is not in them), p50 / p95 ms; targets p95: "
         + ", ".join(f"{k} ≤ {v:.0f} ms" for k, v in TARGETS_MS.items())
-        + f"; flat = p50 on the large set ≤ {FLAT_RATIO}× the small set's, the two timed in turns, request by request"
-        " the large one, page by page.",
+        + f"; flat = p50 on the large set ≤ {FLAT_RATIO}× the small set's, the two timed in turns, request by"
+        " request.",
         "- (a) = only the indexes the running service has; (b) = (a) + the back office's recommended indexes.",
         "- Stock = Django defaults (full COUNT twice, icontains, full rows, 100 rows); tuned = documented options"
         " (exact search, lower(email) where indexed, no full count, planner-estimate count, deferred JSON,"
