@@ -225,20 +225,29 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
-        masked = {**self.date_columns(), **self.pii_columns(request, detail=True)}
-        return [masked.get(f, f) if isinstance(f, str) else f for f in fields if f not in self.secret_fields]
+        shown = self.detail_columns(request)
+        return [shown.get(f, f) if isinstance(f, str) else f for f in fields if f not in self.secret_fields]
 
     def get_fieldsets(self, request, obj=None):
         if not self.fieldsets:
             return super().get_fieldsets(request, obj)
-        masked = {**self.date_columns(), **self.pii_columns(request, detail=True)}
+        shown = self.detail_columns(request)
         return [
-            (title, {**opts, "fields": [masked.get(f, f) if isinstance(f, str) else f for f in opts["fields"]]})
+            (title, {**opts, "fields": [shown.get(f, f) if isinstance(f, str) else f for f in opts["fields"]]})
             for title, opts in self.fieldsets
         ]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), *self.pii_columns(request, detail=True).values()]
+        return [
+            *super().get_readonly_fields(request, obj),
+            *self.pii_columns(request, detail=True).values(),
+            *self.section_placeholders().values(),
+        ]
+
+    def detail_columns(self, request) -> dict:
+        """What a detail page shows in place of a field name: dates humanised, personal data
+        masked for the viewer, and a placeholder for each section loaded after the page."""
+        return {**self.date_columns(), **self.pii_columns(request, detail=True), **self.section_placeholders()}
 
     def get_list_display(self, request):
         masked = self.pii_columns(request)
@@ -393,6 +402,85 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
         return super().changelist_view(request, extra_context)
 
     # -- detail page ------------------------------------------------------------------------------
+    def deferred_sections(self) -> dict:
+        """The detail page's deferred columns by name (related tables, timelines: see Column)."""
+        sections = self.__dict__.get("_deferred_sections")
+        if sections is None:
+            from backoffice.columns import Column
+
+            sections = {}
+            for klass in reversed(type(self).__mro__):
+                for name, attr in vars(klass).items():
+                    if isinstance(attr, Column) and attr.deferred:
+                        sections[name] = attr
+            self.__dict__["_deferred_sections"] = sections
+        return sections
+
+    def section_placeholders(self) -> dict:
+        """Per deferred section, what the page renders in its place: an element htmx replaces with
+        the section once the page is shown (a plain link without JavaScript)."""
+        placeholders = self.__dict__.get("_section_placeholders")
+        if placeholders is None:
+            placeholders = {name: self._placeholder(name, column) for name, column in self.deferred_sections().items()}
+            self.__dict__["_section_placeholders"] = placeholders
+        return placeholders
+
+    def _placeholder(self, name: str, column):
+        def placeholder(obj):
+            url = self.section_url(obj, name)
+            return format_html(
+                '<div class="detail-section" hx-get="{}" hx-trigger="load" hx-swap="outerHTML" aria-busy="true">'
+                '<a href="{}">Loading {}…</a></div>',
+                url,
+                url,
+                column.short_description,
+            )
+
+        placeholder.short_description = column.short_description
+        placeholder.__name__ = name  # the row keeps its field-<name> class
+        return placeholder
+
+    def section_url(self, obj, name: str) -> str:
+        from django.contrib.admin.utils import quote
+        from django.urls import reverse
+
+        opts = self.model._meta
+        return reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_section", args=[quote(obj.pk), name])
+
+    def section_view(self, request, object_id, name):
+        """One deferred section of a detail page, for the viewer of the page: the same permission,
+        the same object lookup and the same masking; an htmx request gets the section alone."""
+        from django.contrib.admin.utils import quote, unquote
+        from django.http import Http404, HttpResponse
+        from django.template.response import TemplateResponse
+        from django.urls import reverse
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        column = self.deferred_sections().get(name)
+        if column is None:
+            raise Http404("This page has no such section.")
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(f"No {self.opts.verbose_name} with this key.")
+        content = column(obj)
+        if getattr(request, "htmx", False):
+            return HttpResponse(content)
+        opts = self.opts
+        detail_url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[quote(obj.pk)])
+        return TemplateResponse(
+            request,
+            "admin/detail_section.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"{column.short_description} of {obj}",
+                "opts": opts,
+                "original": obj,
+                "content": content,
+                "detail_url": detail_url,
+            },
+        )
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and "log_links" not in context:
             from backoffice.logs import log_links
@@ -428,9 +516,11 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
         opts = self.model._meta
         view = self.admin_site.admin_view(lambda request: export_changelist_csv(self, request))
         reveal = self.admin_site.admin_view(lambda request, object_id: pii.reveal_view(self, request, object_id))
+        section = self.admin_site.admin_view(self.section_view)
         return [
             path("export.csv", view, name=f"{opts.app_label}_{opts.model_name}_export"),
             path("<path:object_id>/reveal/", reveal, name=f"{opts.app_label}_{opts.model_name}_reveal"),
+            path("<path:object_id>/section/<str:name>/", section, name=f"{opts.app_label}_{opts.model_name}_section"),
             *super().get_urls(),
         ]
 

@@ -41,7 +41,14 @@ def _lookup(obj, path: str):
 
 
 class Column:
-    """A read-only column. Django's admin reads `short_description` and `admin_order_field`."""
+    """A read-only column. Django's admin reads `short_description` and `admin_order_field`.
+
+    A `deferred` column is a detail page's section of its own (a related table, a timeline): the
+    page shows a placeholder and loads it in a request of its own once the page is shown
+    (`SourceModelAdmin.section_view`), so the object's own fields never wait for its queries.
+    """
+
+    deferred = False
 
     def __init__(self, field: str, *, description: str | None = None, ordering: str | bool = True):
         self.field = field
@@ -232,8 +239,10 @@ class Related(Column):
     """A bounded table of related rows on a detail page, its cells rendered by the same columns.
 
     `rows(obj)` runs one query (bounded by its own LIMIT); `columns` are (header, column or
-    attribute name) pairs; `note` says the bound ("Latest 20.").
+    attribute name) pairs; `note` says the bound ("Latest 20."). Loaded after the page.
     """
+
+    deferred = True
 
     def __init__(
         self,

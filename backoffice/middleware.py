@@ -128,13 +128,17 @@ class SourceErrorMiddleware:
 
     @staticmethod
     def _page(request, alias, title, detail, changes, status=503):
-        response = TemplateResponse(
-            request,
-            "backoffice/source_error.html",
-            {"title": title, "detail": detail, "source": alias, "path": request.path, "changes": changes},
-            status=status,
-        )
-        return response.render()
+        """The error as a page, or as a fragment for an htmx request (a detail page's section puts
+        it in its place; X-Backoffice-Fragment tells it this answer is meant to be shown)."""
+        fragment = bool(getattr(request, "htmx", False))
+        context = {"title": title, "detail": detail, "source": alias, "path": request.path, "changes": changes}
+        if fragment:
+            context["page"] = request.htmx.current_url_abs_path or request.path
+        template = "backoffice/source_error_message.html" if fragment else "backoffice/source_error.html"
+        response = TemplateResponse(request, template, context, status=status).render()
+        if fragment:
+            response["X-Backoffice-Fragment"] = "1"
+        return response
 
 
 def _failing_alias(exception) -> str | None:

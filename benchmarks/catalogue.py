@@ -8,7 +8,7 @@ runs:
 - each source changelist, and each choice of each of its filters, as the changelist renders the
   choice's link (only declared parameters, one filter at a time);
 - each identifier field of each changelist, searched for a real value read from the data;
-- one detail page per model;
+- one detail page per model, and each section it loads after itself (a related table, a timeline);
 - the dashboard (the admin index), each panel's htmx partial (cached, and with an empty cache),
   each stats endpoint and each choice of its parameters;
 - Find anything for an email, a username and a UUID, and the timeline of the email's person;
@@ -55,7 +55,7 @@ MAX_CHOICES_PER_FILTER = 40  # a related-field filter over a big table would lis
 DATE_RANGE_DAYS = 7  # a date-range filter is benchmarked over its last week
 # Django's own per-model URLs; the catalogue covers them itself (list, detail, history) or they are
 # forms that write (add, delete) or the export and reveal every source admin has.
-STANDARD_URLS = ("changelist", "add", "delete", "history", "change", "export", "reveal")
+STANDARD_URLS = ("changelist", "add", "delete", "history", "change", "export", "reveal", "section")
 
 
 def _fixed(url: str):
@@ -70,6 +70,11 @@ def _object_key(opts) -> str:
 def _on_sample(view: str, key: str, site: str = "/admin/"):
     """The URL of `view` at the object `samples[key]` names (each dataset names its own)."""
     return lambda samples: reverse(view, args=[samples[key]]).replace("/admin/", site, 1)
+
+
+def _section_on_sample(view: str, key: str, name: str):
+    """The URL of a detail page's section (loaded after the page, by htmx) at the sample object."""
+    return lambda samples: reverse(view, args=[samples[key], name])
 
 
 def source_admins(sources: tuple[str, ...] | None = None):
@@ -236,6 +241,17 @@ def model_pages(model, model_admin, user, people: dict, samples: dict) -> list[B
         detail = _on_sample(change, key)
         pages.append(BenchPage(f"{label} detail", source, detail, stock, kind="detail", group="detail"))
         pages.append(BenchPage(f"{label} history", source, _on_sample(history, key), kind="detail", group="history"))
+        for name in getattr(model_admin, "deferred_sections", dict)():
+            pages.append(
+                BenchPage(
+                    f"{label} section {name}",
+                    source,
+                    _section_on_sample(f"admin:{opts.app_label}_{opts.model_name}_section", key, name),
+                    kind="detail",
+                    group="section",
+                    htmx=True,
+                )
+            )
     try:
         export = reverse(f"admin:{opts.app_label}_{opts.model_name}_export")
     except NoReverseMatch:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from contextlib import contextmanager
 
@@ -19,8 +20,34 @@ def change(model, pk) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[pk])
 
 
-def result_rows(html: str) -> int:
-    match = re.search(r'<table id="result_list">.*?<tbody>(.*?)</tbody>', html, re.S)
+# A detail page's section placeholder (SourceModelAdmin.section_placeholders).
+SECTION = re.compile(r'<div class="detail-section" hx-get="([^"]+)"[^>]*>.*?</div>', re.S)
+
+
+def open_detail(client, url: str, **extra):
+    """A detail page as a browser shows it: the page, then each section it loads after itself
+    (an htmx request per placeholder) put in its place, the way backoffice/sections.js does."""
+    response = client.get(url, **extra)
+    if response.status_code != 200:
+        return response
+
+    def section(match) -> str:
+        answer = client.get(html.unescape(match.group(1)), headers={"HX-Request": "true"})
+        if answer.status_code < 400 or answer.get("X-Backoffice-Fragment"):
+            return answer.content.decode()
+        return f'<p class="errornote section-error">This section could not be loaded (HTTP {answer.status_code}).</p>'
+
+    response.content = SECTION.sub(section, response.content.decode()).encode()
+    return response
+
+
+def section_urls(page: str) -> list[str]:
+    """The URLs of the sections a detail page loads after itself."""
+    return [html.unescape(url) for url in SECTION.findall(page)]
+
+
+def result_rows(page: str) -> int:
+    match = re.search(r'<table id="result_list">.*?<tbody>(.*?)</tbody>', page, re.S)
     return match.group(1).count("<tr") if match else 0
 
 

@@ -24,7 +24,8 @@ from tests import seeding
 
 LARGE, SMALL = 400, 200
 SUBSET = (
-    r"^(wrapped\.wrappedrun (list|status=Failed|search id |history|payload)|posters\.joblog list|dashboard$"
+    r"^(wrapped\.wrappedrun (list|status=Failed|search id |history|payload|section attempts_table)"
+    r"|posters\.joblog list|dashboard$"
     r"|panel wrapped\.runs \(query\)|stats overview$|find anything: email|timeline: email|shared link: list"
     r"|bulk\.bulkrun (list|progress)|posters\.batchjob created=|compare two runs)"
 )
@@ -107,11 +108,20 @@ def test_catalogue_covers_the_registry_and_the_report_renders(tmp_path):
         assert {"shared link: list", "shared link: find anything", "shared link: timeline"} <= names
         assert "fleet.account scheduler=Needs warming (next first)" in names
         assert not any(n.startswith(("bulk.bulkrun cancel", "wrapped.wrappedrun compare")) for n in names)
+        # each section a detail page loads after itself is a page of its own
+        assert {"wrapped.wrappedrun section attempts_table", "posters.batchjob section posters_table"} <= names
 
         report = next(tmp_path.glob("*-catalogue-*.md")).read_text()
         assert "| wrapped.wrappedrun list | list |" in report
         assert "HTTP 500" not in report.split("## Summary")[0].replace("| HTTP 500 |", "")
-        for name in ("panel wrapped.runs (query)", "shared link: list", "bulk.bulkrun progress", "compare two runs"):
+        answered = (
+            "panel wrapped.runs (query)",
+            "shared link: list",
+            "bulk.bulkrun progress",
+            "compare two runs",
+            "wrapped.wrappedrun section attempts_table",
+        )
+        for name in answered:
             row = next(line for line in report.splitlines() if line.startswith(f"| {name}"))
             assert "HTTP" not in row, row  # answered 200 (a panel only to htmx's requests)
         row = next(line for line in report.splitlines() if line.startswith("| wrapped.wrappedrun list |"))

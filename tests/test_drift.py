@@ -26,7 +26,7 @@ from django.db import transaction
 from monitoring.wrapped import expressions
 from tests.drift import drifted_databases
 from tests.factories.wrapped import AppJobFactory, AppUserEmailFactory, DeviceEmailFactory, WrappedRunFactory
-from tests.pages import query_log, result_rows
+from tests.pages import open_detail, query_log, result_rows
 
 RUNS = "/admin/wrapped/wrappedrun/"
 NUL = {"note": "before\x00after", "_analysis_warnings": ["bad\x00byte"]}
@@ -293,7 +293,7 @@ class TestDriftedWrapped:
             "/admin/wrapped/referralevent/": [],
         }
         for url, texts in pages.items():
-            response = support.get(url)
+            response = open_detail(support, url)  # a detail page with the sections it loads
             assert response.status_code == 200, url
             body = response.content.decode()
             for text in texts:

@@ -17,7 +17,7 @@ from monitoring.fleet import models, queries
 from monitoring.fleet.apps import RECOMMENDED_INDEXES
 from tests import seeding
 from tests.factories import fleet as f
-from tests.pages import change, changelist
+from tests.pages import change, changelist, open_detail
 
 CREATED = ["bo_events_device", "bo_events_account", "bo_accounts_by_shadowban", "bo_events_resolved_time"]
 # The columns of the service's metric_snapshots_hourly continuous aggregate that the chart reads.
@@ -60,7 +60,7 @@ def test_device_and_account_pages_show_their_event_timelines(client_for):
     client = client_for("viewer")
     for model, obj, column in ((models.Device, device, "device_id"), (models.Account, account, "account_id")):
         with CaptureQueriesContext(connections["fleet"]) as ctx:
-            html = client.get(change(model, obj.pk)).content.decode()
+            html = open_detail(client, change(model, obj.pk)).content.decode()
         section = html.split("Event timeline", 1)[1].split("</fieldset>", 1)[0]
         assert section.count("<tr>") == 1 + queries.EVENTS_LIMIT
         assert section.index("EVENT-00") < section.index("EVENT-01") < section.index("EVENT-19")
@@ -126,7 +126,7 @@ def test_distribution_chart_reads_the_hourly_aggregate_when_the_service_has_it(c
             "VALUES (%s, %s, %s, %s, %s)",
             [bucket, distribution.pk, views, likes, rate],
         )
-    html = client_for("viewer").get(change(models.Distribution, distribution.pk)).content.decode()
+    html = open_detail(client_for("viewer"), change(models.Distribution, distribution.pk)).content.decode()
     spec = json.loads(
         re.search(r'<script id="chart-fleet-distribution-counts" type="application/json">(.*?)</script>', html, re.S)[1]
     )

@@ -18,7 +18,7 @@ from monitoring.fleet import models
 from monitoring.fleet.apps import RECOMMENDED_INDEXES, SECRET_COLUMNS, SERVICE_INDEXES
 from tests import seeding
 from tests.factories import fleet as f
-from tests.pages import change, changelist, list_page_queries, query_log, result_rows
+from tests.pages import change, changelist, list_page_queries, open_detail, query_log, result_rows
 
 REGISTERED = [
     models.Niche,
@@ -112,7 +112,7 @@ def test_account_detail_shows_bounded_related_rows(client_for, world):
     )
     client = client_for("viewer")
     with query_log("fleet") as ctx:
-        response = client.get(change(models.Account, account.pk))
+        response = open_detail(client, change(models.Account, account.pk))
     html = response.content.decode()
     assert response.status_code == 200
     assert "RECENT-ACTIVITY-ROW" in html
@@ -144,7 +144,7 @@ def test_account_detail_shows_bounded_related_rows(client_for, world):
 def test_distribution_detail_shows_latest_snapshots(client_for, world):
     client = client_for("viewer")
     with query_log("fleet") as ctx:
-        response = client.get(change(models.Distribution, world["distribution"].pk))
+        response = open_detail(client, change(models.Distribution, world["distribution"].pk))
     assert response.status_code == 200
     assert "987654" in response.content.decode()
     snap_sql = [q["sql"] for q in ctx.captured_queries if 'FROM "metric_snapshots"' in q["sql"]]
@@ -155,7 +155,7 @@ def test_distribution_detail_shows_latest_snapshots(client_for, world):
 def test_device_detail_shows_its_accounts_and_says_why_no_events(client_for, world):
     gone = f.AccountFactory(device=world["device"], deleted_at=timezone.now() - dt.timedelta(days=3))
     other = f.AccountFactory()
-    response = client_for("viewer").get(change(models.Device, world["device"].pk))
+    response = open_detail(client_for("viewer"), change(models.Device, world["device"].pk))
     html = response.content.decode()
     section = html.split("Accounts on this device", 1)[1].split("</fieldset>", 1)[0]
     assert section.count("<tr>") == 1 + 2
@@ -174,7 +174,7 @@ def test_device_detail_reads_its_accounts_in_one_query_whatever_their_number(cli
 
     def detail():
         with query_log("fleet") as log:
-            html = client.get(change(models.Device, device.pk)).content.decode()
+            html = open_detail(client, change(models.Device, device.pk)).content.decode()
         return html, len(log.selects())
 
     detail()  # fills the per-process cache of the source's indexes
@@ -381,7 +381,7 @@ def test_niche_detail_shows_its_subreddits_bounded(client_for, world):
         f.NicheSubredditMapFactory(niche=niche, subreddit_name=f"zz_extra_{n:02d}", automod_rules_json=None)
     client = client_for("viewer")
     with query_log("fleet") as ctx:
-        response = client.get(change(models.Niche, niche.pk))
+        response = open_detail(client, change(models.Niche, niche.pk))
     html = response.content.decode()
     assert response.status_code == 200
     sub_sql = [q["sql"] for q in ctx.captured_queries if 'FROM "niche_subreddit_map"' in q["sql"]]
@@ -398,7 +398,7 @@ def test_account_detail_shows_health_snapshots_newest_first(client_for, world):
     older = f.AccountHealthSnapshotFactory(
         account=account, time=timezone.now() - dt.timedelta(days=2), action_blocks_24h=7, reach_rate=None
     )
-    html = client_for("viewer").get(change(models.Account, account.pk)).content.decode()
+    html = open_detail(client_for("viewer"), change(models.Account, account.pk)).content.decode()
     section = html.split("Health snapshots", 1)[1].split("</fieldset>", 1)[0]
     assert "0.4120" in section and "blocks 24h" in section
     newest, oldest = (
@@ -412,7 +412,7 @@ def test_distribution_detail_shows_its_flags(client_for, world):
     flag = f.ContentFlagFactory(
         content=None, distribution=world["distribution"], detail_text="SHADOWBAN-SUSPECTED", flag_type="shadowban"
     )
-    html = client_for("viewer").get(change(models.Distribution, world["distribution"].pk)).content.decode()
+    html = open_detail(client_for("viewer"), change(models.Distribution, world["distribution"].pk)).content.decode()
     assert "SHADOWBAN-SUSPECTED" in html and change(models.ContentFlag, flag.pk) in html
 
 
@@ -701,7 +701,9 @@ def test_distribution_chart_reads_a_bounded_window_of_snapshots(client_for, worl
 
 
 def test_distribution_without_snapshots_says_so(client_for, null_world):
-    html = client_for("viewer").get(change(models.Distribution, null_world[models.Distribution].pk)).content.decode()
+    html = open_detail(
+        client_for("viewer"), change(models.Distribution, null_world[models.Distribution].pk)
+    ).content.decode()
     assert "No metrics yet." in html and "No snapshots yet." in html
     assert "data-chart=" not in html
 

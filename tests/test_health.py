@@ -273,6 +273,21 @@ def test_a_page_of_the_drifted_table_answers_a_clear_503(drifted, client_for):
     assert "sec_user_id" in page and "check_sources" in page
 
 
+def test_an_htmx_request_gets_the_error_as_a_fragment_a_detail_section_shows(drifted, client_for):
+    from tests.factories.wrapped import AppUserFactory
+
+    user = AppUserFactory()  # its page works; its runs table reads the drifted app_wrapped_runs
+    response = client_for("viewer").get(
+        f"/admin/wrapped/appuser/{user.app_user_id}/section/runs_table/",
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver/admin/wrapped/appuser/{user.pk}/change/"},
+    )
+    assert response.status_code == 503 and response["X-Backoffice-Fragment"] == "1"
+    fragment = response.content.decode()
+    assert "<html" not in fragment and "The source schema has changed" in fragment
+    assert "sec_user_id" in fragment
+    assert f'<a href="/admin/wrapped/appuser/{user.pk}/change/">Try again</a>' in fragment  # the page, not the section
+
+
 def test_a_page_of_the_missing_table_answers_a_clear_503(drifted, client_for):
     response = client_for("viewer").get("/admin/wrapped/referralevent/")
     assert response.status_code == 503

@@ -11,7 +11,7 @@ from monitoring.publishing import models
 from monitoring.publishing.apps import SERVICE_INDEXES
 from tests import seeding
 from tests.factories import publishing as f
-from tests.pages import change, changelist, list_page_queries, query_log, result_rows
+from tests.pages import change, changelist, list_page_queries, open_detail, query_log, result_rows
 
 REGISTERED = [models.VideoAsset, models.Clip, models.Job, models.Campaign, models.PublishLog]
 
@@ -52,7 +52,7 @@ def test_every_list_and_detail_opens_for_viewer(client_for, world):
 
 
 def test_clip_detail_lists_its_logs_and_jobs(client_for, world):
-    html = client_for("viewer").get(change(models.Clip, world["clip"].pk)).content.decode()
+    html = open_detail(client_for("viewer"), change(models.Clip, world["clip"].pk)).content.decode()
     assert world["log"].platform_post_id in html
     assert "JOB-ERROR-MARKER" in html
 
@@ -160,14 +160,17 @@ def test_hot_indexes_exist_in_schema():
 def test_relations_are_navigable_both_ways(client_for, world):
     client = client_for("viewer")
     clip, asset = world["clip"], world["video"]
-    asset_page = client.get(change(models.VideoAsset, asset.pk)).content.decode()
+    asset_page = open_detail(client, change(models.VideoAsset, asset.pk)).content.decode()
     assert change(models.Clip, clip.pk) in asset_page  # asset → clips
-    clip_page = client.get(change(models.Clip, clip.pk)).content.decode()
+    clip_page = open_detail(client, change(models.Clip, clip.pk)).content.decode()
     assert change(models.PublishLog, world["log"].pk) in clip_page  # clip → publish logs
     assert change(models.Campaign, world["campaign"].pk) in clip_page  # clip → campaigns
     assert change(models.VideoAsset, asset.pk) in clip_page  # clip → asset
-    assert change(models.Clip, clip.pk) in client.get(change(models.Campaign, world["campaign"].pk)).content.decode()
-    assert change(models.Clip, clip.pk) in client.get(change(models.Job, world["job"].pk)).content.decode()
+    assert (
+        change(models.Clip, clip.pk)
+        in open_detail(client, change(models.Campaign, world["campaign"].pk)).content.decode()
+    )
+    assert change(models.Clip, clip.pk) in open_detail(client, change(models.Job, world["job"].pk)).content.decode()
 
 
 def test_publish_logs_show_processing_time_and_filter_by_requested_dates(client_for):

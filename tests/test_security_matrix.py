@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db(databases="__all__")
 
 STAFF_ROLES = ("viewer", "support", "operator", "admin")
 ROLES = (*STAFF_ROLES, "superuser", "staff_without_role", "not_staff", "anonymous")
-STANDARD_URL_NAMES = {"changelist", "add", "history", "delete", "change", "export", "autocomplete"}
+STANDARD_URL_NAMES = {"changelist", "add", "history", "delete", "change", "export", "autocomplete", "section"}
 PASSWORD = "correct-horse-battery-staple"
 
 
@@ -137,6 +137,9 @@ def probes_for(model_admin, pk, user) -> list[Probe]:
     if export:
         allowed = can_view  # a role without access.view_pii gets the values masked
         probes.append(Probe("export", "GET", export, allowed=allowed, exact=allowed))
+    for section in getattr(model_admin, "deferred_sections", dict)():
+        url = reverse(f"{prefix}_section", args=[obj, section])
+        probes.append(Probe(f"section:{section}", "GET", url, allowed=can_view, exact=can_view and has_row))
     for pattern in model_admin.urls:
         name = getattr(pattern, "name", None) or ""
         if not name.startswith(f"{opts.app_label}_{opts.model_name}_"):

@@ -17,7 +17,7 @@ from tests.factories.wrapped import (
     DeviceEmailFactory,
     WrappedRunFactory,
 )
-from tests.pages import query_budget
+from tests.pages import open_detail, query_budget
 
 RUNS_URL = "/admin/wrapped/wrappedrun/"
 
@@ -235,7 +235,7 @@ def test_live_poll_returns_only_runs_changed_since_last_seen(client_for):
 
 
 def test_user_detail_lists_runs_auth_jobs_and_emails(client_for, person):
-    page = client_for("support").get(f"/admin/wrapped/appuser/{person['user']}/change/").content.decode()
+    page = open_detail(client_for("support"), f"/admin/wrapped/appuser/{person['user']}/change/").content.decode()
     assert person["run"] in page and "arch-42" in page and "maria@example.com" in page
 
 

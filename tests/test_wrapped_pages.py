@@ -24,6 +24,7 @@ from tests.factories.wrapped import (
     ReferralFactory,
     WrappedRunFactory,
 )
+from tests.pages import open_detail
 
 RUNS_URL = "/admin/wrapped/wrappedrun/"
 COMPARE_URL = f"{RUNS_URL}compare/"
@@ -163,7 +164,7 @@ def test_run_detail_lists_every_attempt_of_its_stage_jobs_through_exact_keys(cli
     stray = AppJobFactory(task_name="wrapped_analysis", idempotency_key=f"wrapped_analysis:{run.id}:x")
     client = client_for("viewer")
     with CaptureQueriesContext(connections["wrapped"]) as captured:
-        page = client.get(f"{RUNS_URL}{run.id}/change/").content.decode()
+        page = open_detail(client, f"{RUNS_URL}{run.id}/change/").content.decode()
     section = page.split("every attempt")[1].split("</fieldset>")[0]
     for job in (run.jobs["watch_history"], run.jobs["wrapped_analysis"], second, third):
         assert f'data-copy="{job.id}"' in section
@@ -178,7 +179,7 @@ def test_run_detail_shows_the_persons_other_runs_with_a_compare_link(client_for)
     this = WrappedRunFactory(app_user=user, failed_stage="wrapped_analysis")
     earlier = WrappedRunFactory(app_user=user, stage="ready", updated_at=naive_now(days=-30))
     stranger = WrappedRunFactory(stage="ready")
-    page = client_for("viewer").get(f"{RUNS_URL}{this.id}/change/").content.decode()
+    page = open_detail(client_for("viewer"), f"{RUNS_URL}{this.id}/change/").content.decode()
     section = page.split("Other runs of this person")[1].split("</fieldset>")[0]
     assert f'data-copy="{earlier.id}"' in section and stranger.id not in section
     assert f'data-copy="{this.id}"' not in section
@@ -263,10 +264,10 @@ def test_linking_detail_titles_and_reauth_badge(client_for):
 
     assert reauth_cell(reauth_row) == '<span class="badge badge-bad">needs reauth</span>'
     assert reauth_cell(fine_row) == "no"
-    detail = client.get("/admin/wrapped/deviceemail/dev-reauth/change/").content.decode()
+    detail = open_detail(client, "/admin/wrapped/deviceemail/dev-reauth/change/").content.decode()
     assert "DeviceEmail object" not in detail and "Device dev-reauth" in detail
     assert 'data-copy="arch-re"' in detail  # its auth jobs, through the shared related table
-    assert "AuthJob object" not in client.get("/admin/wrapped/authjob/arch-re/change/").content.decode()
+    assert "AuthJob object" not in open_detail(client, "/admin/wrapped/authjob/arch-re/change/").content.decode()
 
 
 def test_the_needs_reauth_filter_answers_on_an_admin_without_our_annotation(client_for, settings):

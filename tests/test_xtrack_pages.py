@@ -40,7 +40,7 @@ from tests.factories.xtrack import (
     UserFactory,
     VerificationCodeFactory,
 )
-from tests.pages import list_page_queries, query_log
+from tests.pages import list_page_queries, open_detail, query_log
 
 MODELS = [
     User,
@@ -168,7 +168,7 @@ def test_job_detail_shows_last_executions(viewer, rows):
     job = rows[Job]
     JobExecutionFactory.create_batch(25, job=job, error_message=None)
     failed = JobExecutionFactory(job=job, status="FAILED", error_message="429 Too Many Requests")
-    page = viewer.get(change(job)).content.decode()
+    page = open_detail(viewer, change(job)).content.decode()
     assert len(set(re.findall(r"/admin/xtrack/jobexecution/\d+/change/", page))) == 20
     assert change(failed) in page and "429 Too Many Requests" in page
     assert change(rows[JobExecution]) not in page  # the oldest falls outside the last 20
@@ -240,20 +240,20 @@ def test_job_notification_targets_have_no_page_but_show_in_the_job(client_for, r
     JobNotificationTargetFactory(job=job, notification_target=telegram)
     viewer, support = client_for("viewer"), client_for("support")
     with query_log("xtrack") as ctx:
-        page = viewer.get(change(job)).content.decode()
+        page = open_detail(viewer, change(job)).content.decode()
     link_sql = [q["sql"] for q in ctx.captured_queries if 'FROM "job_notification_targets"' in q["sql"]]
     assert len(link_sql) == 1 and "LIMIT 50" in link_sql[0]
     section = page.split("Latest 50 links (job_notification_targets)", 1)[0].rsplit("<fieldset", 1)[1]
     assert change(rows[NotificationTarget]) in section and change(telegram) in section
     assert MASKED in section and EMAIL not in page  # the email destination is masked for a viewer
     assert "TELEGRAM" in section
-    assert EMAIL in support.get(change(job)).content.decode()
+    assert EMAIL in open_detail(support, change(job)).content.decode()
 
 
 def test_user_detail_lists_targets_with_destination(client_for, rows):
     user = rows[User]
     telegram = TelegramTargetFactory(user=user, destination="310999888")
-    page = client_for("support").get(change(user)).content.decode()
+    page = open_detail(client_for("support"), change(user)).content.decode()
     assert change(telegram) in page and "310999888" in page
     assert change(rows[NotificationTarget]) in page and EMAIL in page
 
@@ -316,11 +316,11 @@ def test_every_page_opens_for_admin_with_null_rows(client_for, rows, null_rows, 
 
 def test_null_rows_show_what_the_table_holds(client_for, null_rows):
     client = client_for("admin")
-    job_page = client.get(change(null_rows[Job])).content.decode()
+    job_page = open_detail(client, change(null_rows[Job])).content.decode()
     assert "nulljob" in job_page and change(null_rows[JobExecution]) in job_page
-    summary_page = client.get(change(null_rows[Summary])).content.decode()
+    summary_page = open_detail(client, change(null_rows[Summary])).content.decode()
     assert "NULL-ROW-SUMMARY" in summary_page
-    code_page = client.get(change(null_rows[VerificationCode])).content.decode()
+    code_page = open_detail(client, change(null_rows[VerificationCode])).content.decode()
     assert "nulls@example.com" in code_page and "Password Reset" in code_page
     listing = client.get(changelist(Summary), {"is_playground__exact": "0"}).content.decode()
     assert change(null_rows[Summary]) in listing
@@ -474,7 +474,7 @@ def test_job_detail_shows_history_summaries_and_targets_humanised(client_for, jo
     summary = SummaryFactory(job=job, execution=job.executions.order_by("-id").first(), content="Weekly digest")
     telegram = TelegramTargetFactory(user=job.user, destination="310777111")
     JobNotificationTargetFactory(job=job, notification_target=telegram)
-    html = client_for("viewer").get(change(job)).content.decode()
+    html = open_detail(client_for("viewer"), change(job)).content.decode()
     text = _text(html)
     assert "Last run status: FAILED" in text and "Success, last 20: 50 %" in text
     history = html.split("Latest 20, newest first.")[0].rsplit("<table", 1)[1]
@@ -487,7 +487,7 @@ def test_job_detail_shows_history_summaries_and_targets_humanised(client_for, jo
 
 
 def test_job_detail_with_nothing_related(viewer, job_rows):
-    html = viewer.get(change(job_rows["idle"])).content.decode()
+    html = open_detail(viewer, change(job_rows["idle"])).content.decode()
     text = _text(html)
     assert "Executions: None. Latest 20, newest first." in text and "Summaries: None. Latest 10." in text
     assert "Last run status: —" in text and "Success, last 20: —" in text
@@ -498,7 +498,7 @@ def test_running_execution_reads_running_for(viewer):
     execution = JobExecutionFactory(status="RUNNING", started_at=started, completed_at=None)
     execution_row = _row(viewer.get(changelist(JobExecution)).content.decode(), execution)
     assert "running for 4 min" in execution_row
-    assert "running for 4 min" in viewer.get(change(execution.job)).content.decode()
+    assert "running for 4 min" in open_detail(viewer, change(execution.job)).content.decode()
 
 
 def test_topics_of_every_shape(viewer):

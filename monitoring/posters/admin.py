@@ -28,7 +28,6 @@ from monitoring.posters.columns import (
     Thumbnail,
     UserId,
     image_origins,
-    job_posters_rows,
 )
 from monitoring.posters.models import (
     FAILURE_TYPES,
@@ -119,7 +118,7 @@ class BatchJobAdmin(SourceActionsMixin, SourceModelAdmin):
     user_identifiers_head = Excerpt("user_identifiers", length=300, description="user identifiers")
     poster_summary = PosterSummary(description="posters")
     posters_table = Related(
-        job_posters_rows,
+        lambda job: queries.job_posters(job.job_id),
         [
             ("poster", Thumbnail("poster_url")),
             ("username", Link("pk", "posters.generatedposter", text="username")),

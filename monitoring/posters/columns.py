@@ -18,7 +18,7 @@ from backoffice.columns import EMPTY, Column, Duration
 from backoffice.html import format_html
 from backoffice.templatetags.backoffice_format import humanize_duration
 from monitoring.posters import queries
-from monitoring.posters.models import FAILURE_TYPES
+from monitoring.posters.models import FAILURE_TYPES, BatchJob
 
 HOST = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?")  # a host name a CSP source may hold
 LOG_TONES = {"DEBUG": "neutral", "INFO": "run", "WARNING": "warn", "ERROR": "bad", "CRITICAL": "bad"}
@@ -137,18 +137,12 @@ class FetchedFromApi(Column):
         return format_html("{} {}", _json_text(value)[:30], _note("not a boolean", "warn"))
 
 
-def job_posters_rows(job):
-    """The posters table's rows, kept on the job so the page can allow their image origins."""
-    job._posters_shown = queries.job_posters(job.job_id)
-    return job._posters_shown
-
-
 def image_origins(obj) -> set[str]:
-    """The https origins of the posters a page shows (a batch's table or one poster)."""
+    """The https origins of the posters a page shows: a batch's posters table (loaded after the
+    page, which must allow them first) or one poster."""
     if obj is None:
         return set()
-    posters = getattr(obj, "_posters_shown", None)
-    urls = [p.poster_url for p in posters] if posters is not None else [getattr(obj, "poster_url", None)]
+    urls = queries.job_poster_urls(obj.job_id) if isinstance(obj, BatchJob) else [getattr(obj, "poster_url", None)]
     origins = set()
     for url in urls:
         if not (isinstance(url, str) and url.startswith("https://")):
@@ -165,6 +159,8 @@ def image_origins(obj) -> set[str]:
 
 class PosterSummary(Column):
     """The job's posters by status, and those missing metadata.user_id (one grouped query)."""
+
+    deferred = True
 
     def __init__(self, **kwargs):
         super().__init__("job_id", ordering=False, **kwargs)
@@ -202,6 +198,8 @@ class LogTimeline(Column):
     """The job's latest logs as a timeline: level colours, frontend errors marked, details JSON
     folded in a <details>. Two queries (the rows, and the count for "showing N of M")."""
 
+    deferred = True
+
     def __init__(self, **kwargs):
         super().__init__("job_id", ordering=False, **kwargs)
 
@@ -237,6 +235,8 @@ def _change_url(model: str, pk) -> str:
 class FailureGroups(Column):
     """Failures grouped by failure_type, largest first, each group a <details> with its latest
     rows. Two queries whatever the number of failures."""
+
+    deferred = True
 
     def __init__(self, **kwargs):
         super().__init__("job_id", ordering=False, **kwargs)

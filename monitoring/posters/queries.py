@@ -106,10 +106,21 @@ def with_user_id(queryset):
     )
 
 
-def job_posters(job_id: str, limit: int = JOB_POSTERS) -> list[GeneratedPoster]:
-    """The job's posters, failed first, then newest (idx_generated_posters_job_id)."""
+def _job_posters_shown(job_id: str):
+    """The posters a batch's page shows: failed first, then newest (idx_generated_posters_job_id)."""
     failed_first = Case(When(status="failed", then=Value(0)), default=Value(1), output_field=IntegerField())
-    queryset = GeneratedPoster.objects.filter(job_id=job_id).only(
+    return GeneratedPoster.objects.filter(job_id=job_id).order_by(failed_first, "-created_at", "-id")
+
+
+def job_poster_urls(job_id: str, limit: int = JOB_POSTERS) -> list[str | None]:
+    """The poster_url of each poster `job_posters` shows, and nothing else: the page allows their
+    image origins before its posters table is loaded."""
+    return list(_job_posters_shown(job_id).values_list("poster_url", flat=True)[:limit])
+
+
+def job_posters(job_id: str, limit: int = JOB_POSTERS) -> list[GeneratedPoster]:
+    """The job's posters, failed first, then newest."""
+    queryset = _job_posters_shown(job_id).only(
         "id",
         "job",
         "username",
@@ -120,7 +131,7 @@ def job_posters(job_id: str, limit: int = JOB_POSTERS) -> list[GeneratedPoster]:
         "error_message",
         "created_at",
     )
-    return list(with_user_id(queryset).order_by(failed_first, "-created_at", "-id")[:limit])
+    return list(with_user_id(queryset)[:limit])
 
 
 def is_frontend_error(log: JobLog) -> bool:
