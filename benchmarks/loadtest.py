@@ -1,8 +1,8 @@
 """A bounded load test: gunicorn on loopback, N concurrent staff, one other source database down.
 
 Each client is a thread with one keep-alive HTTP connection and a logged-in session, requesting a
-weighted mix of pages (list, search, detail, queue, dashboard poll, another source's list, the
-down source's list) back to back for a fixed time. Reported per concurrency level: throughput,
+weighted mix of pages (list, search, detail and its sections, queue, dashboard poll, another
+source's list, the down source's list) back to back for a fixed time. Reported per concurrency level: throughput,
 p50/p95/p99, errors (an answer other than 200, except the down source's own pages, which must
 answer 503 quickly), and each gunicorn worker's RSS before, at peak and after.
 """
@@ -57,9 +57,11 @@ class Level:
 
 def mix(samples: dict, down: str) -> list[tuple[str, str, int, int]]:
     """[(name, url, weight, expected status)] from the catalogue's sample identifiers."""
+    from django.contrib import admin
     from django.urls import reverse
 
     from backoffice.dashboard import all_panels
+    from monitoring.wrapped.models import WrappedRun
 
     runs = reverse("admin:wrapped_wrappedrun_changelist")
     pages = [
@@ -67,6 +69,16 @@ def mix(samples: dict, down: str) -> list[tuple[str, str, int, int]]:
         ("search: run id", f"{runs}?q={samples['run_id']}", 2, 200),
         ("search: email", f"{runs}?q={samples['email_mixed']}", 1, 200),
         ("detail: run", reverse("admin:wrapped_wrappedrun_change", args=[samples["run_id"]]), 2, 200),
+        # each section the detail loads after itself, as often as the detail (a browser asks for them)
+        *(
+            (
+                f"section: run {name}",
+                reverse("admin:wrapped_wrappedrun_section", args=[samples["run_id"], name]),
+                2,
+                200,
+            )
+            for name in admin.site._registry[WrappedRun].deferred_sections()
+        ),
         ("queue", reverse("admin:wrapped_appjob_changelist"), 2, 200),
         ("dashboard", reverse("admin:index"), 1, 200),
     ]
@@ -226,10 +238,9 @@ def _client(port, cookie, pages, deadline, level: Level, seed: int, lock: thread
         name, url, _weight, _expected = rng.choices(names, weights)[0]
         started = time.perf_counter()
         try:
-            # a dashboard panel answers htmx's requests only
-            conn.request(
-                "GET", url, headers={**headers, "HX-Request": "true"} if name.startswith("poll: ") else headers
-            )
+            # a dashboard panel answers htmx's requests only; a detail's section is one of them
+            htmx = name.startswith(("poll: ", "section: "))
+            conn.request("GET", url, headers={**headers, "HX-Request": "true"} if htmx else headers)
             response = conn.getresponse()
             response.read()
             local.append(Sample(name, response.status, (time.perf_counter() - started) * 1000))

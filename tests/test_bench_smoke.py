@@ -238,3 +238,12 @@ def test_time_flatness_is_judged_after_the_drift_of_the_pages_whose_rows_do_not_
     assert runner.verdicts(large[1], small["a"], drift) == []  # 1.7 = 1.21 × the drift
     slower = result("a", "wrapped", 20)  # 2.0 = 1.43 × the drift
     assert any("not flat" in miss for miss in runner.verdicts(slower, small["a"], drift))
+
+
+def test_the_load_mix_asks_for_a_runs_sections_as_often_as_a_browser_does():
+    from benchmarks import loadtest
+
+    pages = {name: (url, weight) for name, url, weight, _ in loadtest.mix({"run_id": "r-1", "email_mixed": "M@x"}, "x")}
+    detail_weight = pages["detail: run"][1]
+    assert pages["section: run attempts_table"] == ("/admin/wrapped/wrappedrun/r-1/section/attempts_table/", 2)
+    assert pages["section: run other_runs_table"][1] == detail_weight == 2
