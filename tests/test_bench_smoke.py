@@ -243,7 +243,9 @@ def test_time_flatness_is_judged_after_the_drift_of_the_pages_whose_rows_do_not_
 def test_the_load_mix_asks_for_a_runs_sections_as_often_as_a_browser_does():
     from benchmarks import loadtest
 
-    pages = {name: (url, weight) for name, url, weight, _ in loadtest.mix({"run_id": "r-1", "email_mixed": "M@x"}, "x")}
+    pages = {
+        name: (url, weight) for name, url, weight, _ in loadtest.mix({"run_id": "r-1", "email_mixed": "M@x"}, "xtrack")
+    }
     detail_weight = pages["detail: run"][1]
     assert pages["section: run attempts_table"] == ("/admin/wrapped/wrappedrun/r-1/section/attempts_table/", 2)
     assert pages["section: run other_runs_table"][1] == detail_weight == 2
