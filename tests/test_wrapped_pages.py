@@ -390,3 +390,17 @@ def test_compare_sends_only_what_differs_and_summarises_a_big_changed_value(clie
     assert ("_analysis_debug", "changed", "[array, 1500 items]") in rows
     assert ("note", "changed", "&quot;before&quot;") in rows
     assert debug[0] not in page
+
+
+def test_compare_reads_a_repeated_key_as_its_last_value_like_a_decoder():
+    from monitoring.wrapped import queries
+
+    a = WrappedRunFactory(status="pending", payload={"note": "same"}, with_jobs=False)
+    b = WrappedRunFactory(status="pending", payload={"note": "same"}, with_jobs=False)
+    text = '{"note": "first", "extra": 1, "note": "same"}'  # json keeps both; a decoder the last
+    seeding.execute("wrapped", "UPDATE app_wrapped_runs SET payload = %s::json WHERE id = %s", [text, b.id])
+    rows = queries.compare_payloads(a.id, b.id)
+    assert [e.key for e in rows] == ["note", "extra"]  # one row per key, in A's order then B's
+    entries = {e.key: e for e in rows}
+    assert entries["note"].same and entries["note"].a is None
+    assert entries["extra"].in_b and not entries["extra"].in_a and entries["extra"].b == 1

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import BooleanField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
@@ -644,6 +644,7 @@ def runs_to_compare(a: str, b: str) -> dict[str, WrappedRun]:
 # size, and summarised past it (type, items, bytes), so comparing two 5 MB payloads sends
 # kilobytes, not both documents.
 COMPARE_VALUE_BYTES = 256 * 1024
+COMPARE_WORK_MEM = "32MB"
 
 
 @dataclass(frozen=True)
@@ -692,18 +693,25 @@ def compare_payloads(a: str, b: str) -> list[PayloadEntry]:
             f"{kind}_typeof({value}), {length}, octet_length({value}::text))::text END"
         )
 
+    def last_of_each_key(side: str) -> str:
+        # A repeated key: the last one, as a decoder keeps. Found on keys and ordinals alone, so
+        # the values are never sorted (a 5 MB value would spill the sort to disk).
+        return (
+            f"SELECT * FROM entry e WHERE e.id = %({side})s AND NOT EXISTS (SELECT 1 FROM entry later"
+            f" WHERE later.id = e.id AND later.is_document = e.is_document AND later.key = e.key AND later.n > e.n)"
+        )
+
     sql = f"""
         WITH doc AS (
             SELECT r.id, {payload} AS value FROM app_wrapped_runs r WHERE r.id IN (%(a)s, %(b)s)
         ), entry AS (
-            (SELECT DISTINCT ON (d.id, e.key) d.id, false AS is_document, e.key, e.value, e.n
-               FROM doc d CROSS JOIN LATERAL {kind}_each(
-                    CASE WHEN {kind}_typeof(d.value) = 'object' THEN d.value ELSE '{{}}'::{kind} END
-               ) WITH ORDINALITY AS e(key, value, n)
-              ORDER BY d.id, e.key, e.n DESC)  -- a repeated key: the last one, as a decoder keeps
+            SELECT d.id, false AS is_document, e.key, e.value, e.n
+              FROM doc d CROSS JOIN LATERAL {kind}_each(
+                   CASE WHEN {kind}_typeof(d.value) = 'object' THEN d.value ELSE '{{}}'::{kind} END
+              ) WITH ORDINALITY AS e(key, value, n)
             UNION ALL
             SELECT d.id, true, '', d.value, 0 FROM doc d WHERE {kind}_typeof(d.value) IS DISTINCT FROM 'object'
-        ), a AS (SELECT * FROM entry WHERE id = %(a)s), b AS (SELECT * FROM entry WHERE id = %(b)s),
+        ), a AS ({last_of_each_key("a")}), b AS ({last_of_each_key("b")}),
         pair AS (
             SELECT CASE WHEN COALESCE(a.is_document, b.is_document) THEN NULL ELSE COALESCE(a.key, b.key) END AS key,
                    a.n AS a_n, b.n AS b_n, a.value AS a_value, b.value AS b_value,
@@ -716,7 +724,9 @@ def compare_payloads(a: str, b: str) -> list[PayloadEntry]:
                CASE WHEN NOT same THEN {small("b_value")} END, CASE WHEN NOT same THEN {summary("b_value")} END
           FROM pair ORDER BY a_n NULLS LAST, b_n
     """
-    with connections["wrapped"].cursor() as cursor:
+    with transaction.atomic(using="wrapped"), connections["wrapped"].cursor() as cursor:
+        # The entries of a multi-megabyte payload are kept once, in memory rather than on disk.
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [COMPARE_WORK_MEM])
         cursor.execute(sql, {"a": a, "b": b})
         rows = cursor.fetchall()
     return [
