@@ -2,9 +2,9 @@
 
 Each client is a thread with one keep-alive HTTP connection and a logged-in session, requesting a
 weighted mix of pages (list, search, detail and its sections, queue, dashboard poll, another
-source's list, the down source's list) back to back for a fixed time. Reported per concurrency level: throughput,
-p50/p95/p99, errors (an answer other than 200, except the down source's own pages, which must
-answer 503 quickly), and each gunicorn worker's RSS before, at peak and after.
+source's list, the down source's list) back to back for a fixed time. Reported per concurrency
+level: throughput, p50/p95/p99, errors (an answer other than 200, except the down source's own
+pages, which must answer 503 quickly), and each gunicorn worker's RSS before, at peak and after.
 """
 
 from __future__ import annotations

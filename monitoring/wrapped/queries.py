@@ -725,7 +725,8 @@ def compare_payloads(a: str, b: str) -> list[PayloadEntry]:
           FROM pair ORDER BY a_n NULLS LAST, b_n
     """
     with transaction.atomic(using="wrapped"), connections["wrapped"].cursor() as cursor:
-        # The entries of a multi-megabyte payload are kept once, in memory rather than on disk.
+        # The entries of a multi-megabyte payload are kept once, in memory rather than on disk
+        # (a local setting: it ends with the transaction).
         cursor.execute("SELECT set_config('work_mem', %s, true)", [COMPARE_WORK_MEM])
         cursor.execute(sql, {"a": a, "b": b})
         rows = cursor.fetchall()
