@@ -297,11 +297,15 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
     def reveal_url(self, obj, field: str) -> str:
         from urllib.parse import urlencode
 
+        return f"{self.object_url(obj, 'reveal')}?{urlencode({'field': field})}"
+
+    def object_url(self, obj, view: str, *args) -> str:
+        """The URL of one of this admin's views of a row (change, reveal, section) on its site."""
+        from django.contrib.admin.utils import quote
         from django.urls import reverse
 
         opts = self.model._meta
-        url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_reveal", args=[obj.pk])
-        return f"{url}?{urlencode({'field': field})}"
+        return reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_{view}", args=[quote(obj.pk), *args])
 
     # -- search --------------------------------------------------------------------------------
     def __init__(self, model, admin_site):
@@ -427,7 +431,7 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
 
     def _placeholder(self, name: str, column):
         def placeholder(obj):
-            url = self.section_url(obj, name)
+            url = self.object_url(obj, "section", name)
             return format_html(
                 '<div class="detail-section" hx-get="{}" hx-trigger="load" hx-swap="outerHTML" aria-busy="true">'
                 '<a href="{}">Loading {}…</a></div>',
@@ -440,20 +444,12 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
         placeholder.__name__ = name  # the row keeps its field-<name> class
         return placeholder
 
-    def section_url(self, obj, name: str) -> str:
-        from django.contrib.admin.utils import quote
-        from django.urls import reverse
-
-        opts = self.model._meta
-        return reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_section", args=[quote(obj.pk), name])
-
     def section_view(self, request, object_id, name):
         """One deferred section of a detail page, for the viewer of the page: the same permission,
         the same object lookup and the same masking; an htmx request gets the section alone."""
-        from django.contrib.admin.utils import quote, unquote
+        from django.contrib.admin.utils import unquote
         from django.http import Http404, HttpResponse
         from django.template.response import TemplateResponse
-        from django.urls import reverse
 
         if not self.has_view_permission(request):
             raise PermissionDenied
@@ -466,18 +462,16 @@ class SourceModelAdmin(AllowListedLookupsMixin, ReadOnlyAdminMixin, admin.ModelA
         content = column(obj)
         if getattr(request, "htmx", False):
             return HttpResponse(content)
-        opts = self.opts
-        detail_url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[quote(obj.pk)])
         return TemplateResponse(
             request,
             "admin/detail_section.html",
             {
                 **self.admin_site.each_context(request),
                 "title": f"{column.short_description} of {obj}",
-                "opts": opts,
-                "original": obj,
+                "opts": self.opts,
+                "object": obj,
                 "content": content,
-                "detail_url": detail_url,
+                "detail_url": self.object_url(obj, "change"),
             },
         )
 

@@ -196,7 +196,6 @@ def reveal_view(model_admin, request, object_id):
     from django.conf import settings
     from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
     from django.template.response import TemplateResponse
-    from django.urls import reverse
     from django.utils import timezone
 
     from backoffice.actions import clean_reason, reason_error
@@ -215,7 +214,7 @@ def reveal_view(model_admin, request, object_id):
     if obj is None:
         raise Http404("No such row.")
     opts = model_admin.model._meta
-    detail_url = reverse(f"{model_admin.admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    detail_url = model_admin.object_url(obj, "change")
     value = getattr(obj, field, None)
     masked = masker(request).masks
     problem, reason = None, ""
