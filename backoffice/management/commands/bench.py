@@ -4,6 +4,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from backoffice.sources import BASE_DIR
@@ -51,6 +52,9 @@ class Command(BaseCommand):
             runs = max(100, round(1_000_000 * scale))
             small_runs = min(small_runs, runs // 10) if small_runs else 0
         log = self.stdout.write
+        # The bench logs in as a staff user of the back office's own database: on a fresh
+        # machine that database has no tables yet.
+        call_command("migrate", verbosity=0, interactive=False)
         page_sizes = tuple(int(s) for s in options["page_sizes"].split(",") if s.strip())
         out_dir = Path(out)
         out_dir.mkdir(parents=True, exist_ok=True)
