@@ -367,8 +367,30 @@ def test_wrapped_lists_query_counts_do_not_grow_with_the_page(client_for, per_pa
     assert counts == BUDGETS, counts
 
 
-# The queue: its count, its rows, and the queue's capped counts by task × status (one query).
-BUDGETS = {RUNS_URL: 2, "/admin/wrapped/appjob/?state=all": 3, "/admin/wrapped/deviceemail/": 2}
+# The runs: their count, their rows, and the digests of rows this process has not seen yet (a
+# page seen before needs two). The queue: its count, its rows, and its capped counts by task × status.
+BUDGETS = {RUNS_URL: 3, "/admin/wrapped/appjob/?state=all": 3, "/admin/wrapped/deviceemail/": 2}
+
+
+def test_the_runs_list_reads_a_runs_payload_once_per_version_of_the_row(client_for):
+    """Each run's digest is remembered under its row version: a second look reads no payload, and
+    a run whose payload the service rewrites shows its new stage on the next look."""
+    run = WrappedRunFactory(stage="analysis")
+    client = client_for("viewer")
+
+    def look():
+        with CaptureQueriesContext(connections["wrapped"]) as source:
+            page = client.get(RUNS_URL).content.decode()
+        return re.sub("<[^>]+>", "", stage_cell(page, run.id)), sum("payload" in q["sql"] for q in source)
+
+    assert look() == ("Running analysis", 1)
+    assert look() == ("Running analysis", 0)
+
+    payload = dict(run.payload)
+    payload["data_jobs"] = {**payload["data_jobs"], "wrapped_analysis": {"status": "succeeded"}}
+    seeding.execute("wrapped", "UPDATE app_wrapped_runs SET payload = %s::json WHERE id = %s", [_json(payload), run.id])
+    assert look() == ("Email pending/failed", 1)
+    assert look() == ("Email pending/failed", 0)
 
 
 def test_compare_sends_only_what_differs_and_summarises_a_big_changed_value(client_for):

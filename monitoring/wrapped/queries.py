@@ -9,12 +9,16 @@ a \\u0000 escape, so odd payloads never break a query.
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 
 from django.db import connections, transaction
 from django.db.models import BooleanField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
+from django.db.models.query import ModelIterable
 
 from backoffice.fields import SourceJSONField
 from backoffice.pagination import uncounted
@@ -74,11 +78,93 @@ LIST_COLUMNS = ("id", "status", "updated_at", "app_user_id", "sec_user_id", "ema
 
 def runs_for_list(runs: QuerySet[WrappedRun]) -> QuerySet[WrappedRun]:
     """Runs with their digest (stage, warnings, watch-history progress), without loading payloads."""
-    return runs.only(*LIST_COLUMNS).annotate(digest=digest_expression())
+    return with_digest(runs.only(*LIST_COLUMNS))
 
 
 def with_digest(runs: QuerySet[WrappedRun]) -> QuerySet[WrappedRun]:
-    return runs.annotate(digest=digest_expression())
+    """`runs`, each with its `digest`: remembered by row version, the others read in one query."""
+    runs = runs.annotate(row_version=RawSQL(ROW_VERSION_SQL, []))
+    runs._iterable_class = RunsWithDigest  # kept by every clone, as values() keeps its own
+    return runs
+
+
+# -- a run's digest, remembered by row version ------------------------------------------------------
+# Parsing each row's payload is most of a runs list's time, and a digest depends on its row alone.
+# So each process remembers digests under the row's version: (xmin, ctid) names one version of a
+# row, and every update, even a second one in the same transaction, writes a new version with a
+# new ctid. A remembered digest is therefore never one of an older payload. Reading both costs
+# nothing: they are in the row's header.
+ROW_VERSION_SQL = """("app_wrapped_runs".xmin::text || '/' || "app_wrapped_runs".ctid::text)"""
+DIGESTS_REMEMBERED = 20_000  # a few hundred KB of small dicts; 400 pages of 50 runs
+DIGEST_CHUNK = 500  # rows read per query when an export streams the list
+
+
+class DigestMemo:
+    """A bounded, least-recently-used map of (database, run id, row version) to digest."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._entries: OrderedDict[tuple, dict] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, keys) -> dict[tuple, dict]:
+        found = {}
+        with self._lock:
+            for key in keys:
+                value = self._entries.get(key)
+                if value is not None:
+                    self._entries.move_to_end(key)
+                    found[key] = value
+        return found
+
+    def put_many(self, items: dict[tuple, dict]) -> None:
+        with self._lock:
+            self._entries.update(items)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+digest_memo = DigestMemo(DIGESTS_REMEMBERED)
+
+
+def attach_digests(runs: list[WrappedRun], alias: str) -> None:
+    """Set `digest` on each run (read with its `row_version`): from the memo, or one query for the rest.
+
+    A run updated between the two reads gets the digest of its newer version, remembered under that
+    version; a run deleted in between gets an empty digest (its stage reads "—").
+    """
+    database = (alias, connections[alias].settings_dict.get("NAME"))
+    keys = {run.pk: (*database, run.pk, run.row_version) for run in runs}
+    found = digest_memo.get_many(keys.values())
+    digests = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [pk for pk in keys if pk not in digests]
+    if missing:
+        fresh = {}
+        rows = (
+            WrappedRun.objects.using(alias)
+            .filter(pk__in=missing)
+            .annotate(digest=digest_expression(), row_version=RawSQL(ROW_VERSION_SQL, []))
+            .values_list("pk", "row_version", "digest")
+        )
+        for pk, version, value in rows:
+            digests[pk] = fresh[(*database, pk, version)] = value if isinstance(value, dict) else {}
+        digest_memo.put_many(fresh)
+    for run in runs:
+        run.digest = digests.get(run.pk, {})
+
+
+class RunsWithDigest(ModelIterable):
+    """Runs as models, each with its digest (attach_digests), a chunk at a time so an export streams."""
+
+    def __iter__(self):
+        rows = super().__iter__()
+        while chunk := list(islice(rows, DIGEST_CHUNK)):
+            attach_digests(chunk, self.queryset.db)
+            yield from chunk
 
 
 def digest(run) -> dict:
