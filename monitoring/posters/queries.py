@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import connections, router
+from django.db import router
 from django.db.models import (
     BooleanField,
     Case,
@@ -23,6 +23,7 @@ from django.db.models import (
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Left, Length, RowNumber
 
+from backoffice import compiled
 from monitoring.posters.models import BatchJob, GeneratedPoster, JobLog, PosterFailureDetail
 
 RECENT_LOGS = 50
@@ -115,28 +116,15 @@ def _job_posters_shown(job_id: str):
 
 def job_poster_urls(job_id: str, limit: int = JOB_POSTERS) -> list[str | None]:
     """The poster_url of each poster `job_posters` shows, and nothing else: the page allows their
-    image origins before its posters table is loaded.
-
-    The batch page asks this on every view. Compiling the query cost half a millisecond, several
-    times what the database takes to answer it, so its SQL is compiled once per process and
-    database; the statement stays the ORM's, the job id its only changing parameter."""
-    alias = router.db_for_read(GeneratedPoster)
-    key = (alias, limit)
-    compiled = _compiled_poster_urls.get(key)
-    if compiled is None:
-        query = _job_posters_shown(_JOB_ID).values_list("poster_url", flat=True)[:limit].query
-        compiled = query.get_compiler(alias).as_sql()
-        if not any(p is _JOB_ID for p in compiled[1]):  # the job id must stay a parameter
-            raise RuntimeError(f"job_poster_urls: the job id is not a parameter of {compiled[0]}")
-        _compiled_poster_urls[key] = compiled
-    sql, params = compiled
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, [job_id if p is _JOB_ID else p for p in params])
-        return [row[0] for row in cursor.fetchall()]
-
-
-_JOB_ID = type("JobIdParameter", (str,), {})("job id")  # stands in for the job id in the compiled SQL
-_compiled_poster_urls: dict[tuple[str, int], tuple[str, tuple]] = {}
+    image origins before its posters table is loaded. Asked on every view of a batch, so its
+    statement is compiled once (backoffice.compiled)."""
+    found = compiled.rows(
+        ("job_poster_urls", limit),
+        lambda job_id: _job_posters_shown(job_id).values_list("poster_url")[:limit],
+        using=router.db_for_read(GeneratedPoster),
+        job_id=job_id,
+    )
+    return [url for (url,) in found]
 
 
 def job_posters(job_id: str, limit: int = JOB_POSTERS) -> list[GeneratedPoster]:

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 
-from django.db import connections, transaction
+from django.db import connections, router, transaction
 from django.db.models import BooleanField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.query import ModelIterable
 
+from backoffice import compiled
 from backoffice.fields import SourceJSONField
 from backoffice.pagination import uncounted
 from backoffice.search import EMAIL, TEXT, classify
@@ -582,22 +583,34 @@ def _idempotency_guesses(run_ids: list[str]) -> list[str]:
 
 
 def person_user_ids(term: str, limit: int = 1000) -> list[str]:
-    """app_user_ids an identifier points to, through every indexed path, in one query."""
+    """app_user_ids an identifier points to, through every indexed path, in one query (its
+    statement compiled once per kind of term: backoffice.compiled)."""
     kinds = classify(term)
     if TEXT not in kinds:
         return []
-    values = sorted({term, term.lower()}) if EMAIL in kinds else [term]
+    values = {"term": term, "lowered": term.lower()} if EMAIL in kinds else {"term": term}
+    found = compiled.rows(
+        ("person_user_ids", EMAIL in kinds, limit),
+        lambda term, lowered=None: _person_paths(term, lowered)[:limit],
+        using=router.db_for_read(AppUser),
+        **values,
+    )
+    return [user_id for (user_id,) in found]
+
+
+def _person_paths(term: str, lowered: str | None) -> QuerySet:
+    """The union of every indexed path from an identifier to app_user_ids (`lowered` for an email)."""
+    emails = [term] if lowered is None else [term, lowered]
     auth = Q(device_id=term) | Q(archive_job_id=term) | Q(app_user_id=term)
-    if EMAIL in kinds:
-        auth |= Q(email__in=values)
+    if lowered is not None:
+        auth |= Q(email__in=emails)
     paths = [
-        AppUserEmail.objects.filter(email__in=values).values_list("app_user_id"),
+        AppUserEmail.objects.filter(email__in=emails).values_list("app_user_id"),
         AuthJob.objects.filter(auth, app_user_id__isnull=False).values_list("app_user_id"),
         AppSession.objects.filter(device_id=term).values_list("app_user_id"),
         AppUser.objects.filter(latest_sec_user_id=term).values_list("app_user_id"),
     ]
-    union = paths[0].order_by().union(*(p.order_by() for p in paths[1:]))
-    return [row[0] for row in union[:limit]]
+    return paths[0].order_by().union(*(p.order_by() for p in paths[1:]))
 
 
 def runs_matching(runs: QuerySet[WrappedRun], term: str) -> QuerySet[WrappedRun]:
