@@ -44,3 +44,28 @@ def test_batch_detail_placeholders_and_fold_outs(open_as, browsing, live_server)
 
     expect(page.locator(".html-source")).to_contain_text("<script>alert(1)</script>")
     browsing.assert_clean(expected_failures=("no-such.png", "amazonaws.com"))
+
+
+def test_a_section_that_cannot_be_loaded_says_so_in_its_place(open_as, browsing, live_server):
+    """The script's half of a failing section: an error answer and a request that never gets one
+    each leave a note in the section's place (the server's half: test_health)."""
+    job = BatchJobFactory(job_id="job_browser_02")
+    GeneratedPosterFactory(job=job, username="shown_poster", poster_url=None, metadata={})
+
+    page = open_as("viewer")
+    page.route("**/section/failure_groups/", lambda route: route.fulfill(status=502, body="Bad gateway"))
+    page.route("**/section/log_timeline/", lambda route: route.abort("connectionrefused"))
+    page.goto(f"/admin/posters/batchjob/{job.pk}/change/")
+
+    notes = page.locator(".section-error[role=alert]")
+    expect(notes).to_have_count(2)
+    expect(notes.nth(0)).to_have_text("This section could not be loaded (HTTP 502). Reload the page to try again.")
+    expect(notes.nth(1)).to_have_text(
+        "This section could not be loaded: the back office did not answer. Reload the page to try again."
+    )
+    expect(page.locator(".detail-section")).to_have_count(0)  # nothing left reading "Loading…"
+    expect(page.get_by_text("shown_poster")).to_be_visible()  # the other sections loaded
+    assert all("failure_groups" in e or "log_timeline" in e or "htmx:" in e for e in browsing.console_errors), (
+        browsing.console_errors
+    )
+    assert not browsing.csp_errors()
