@@ -372,6 +372,9 @@ def test_wrapped_lists_query_counts_do_not_grow_with_the_page(client_for, per_pa
 BUDGETS = {RUNS_URL: 3, "/admin/wrapped/appjob/?state=all": 3, "/admin/wrapped/deviceemail/": 2}
 
 
+PAYLOAD_READ = '"app_wrapped_runs".payload'  # a query that reads the runs' payloads
+
+
 def test_the_runs_list_reads_a_runs_payload_once_per_version_of_the_row(client_for):
     """Each run's digest is remembered under its row version: a second look reads no payload, and
     a run whose payload the service rewrites shows its new stage on the next look."""
@@ -381,7 +384,7 @@ def test_the_runs_list_reads_a_runs_payload_once_per_version_of_the_row(client_f
     def look():
         with CaptureQueriesContext(connections["wrapped"]) as source:
             page = client.get(RUNS_URL).content.decode()
-        return re.sub("<[^>]+>", "", stage_cell(page, run.id)), sum("payload" in q["sql"] for q in source)
+        return re.sub("<[^>]+>", "", stage_cell(page, run.id)), sum(PAYLOAD_READ in q["sql"] for q in source)
 
     assert look() == ("Running analysis", 1)
     assert look() == ("Running analysis", 0)
@@ -391,6 +394,28 @@ def test_the_runs_list_reads_a_runs_payload_once_per_version_of_the_row(client_f
     seeding.execute("wrapped", "UPDATE app_wrapped_runs SET payload = %s::json WHERE id = %s", [_json(payload), run.id])
     assert look() == ("Email pending/failed", 1)
     assert look() == ("Email pending/failed", 0)
+
+
+def test_a_run_detail_reads_its_payload_once_per_version_of_the_row(client_for):
+    run = WrappedRunFactory(stage="analysis", extra_payload={"personality_type": "The Night Owl"})
+    client = client_for("viewer")
+
+    def look():
+        with CaptureQueriesContext(connections["wrapped"]) as source:
+            page = client.get(f"{RUNS_URL}{run.id}/change/").content.decode()
+        stage = re.search(r'<strong class="stage">(.*?)</strong>', page).group(1)
+        personality = [text for text in ("Night Owl", "Early Bird") if text in page]
+        return stage, personality, sum(PAYLOAD_READ in q["sql"] for q in source)
+
+    assert look() == ("Running analysis", ["Night Owl"], 1)
+    assert look() == ("Running analysis", ["Night Owl"], 0)
+
+    payload = dict(run.payload)
+    payload["data_jobs"] = {**payload["data_jobs"], "wrapped_analysis": {"status": "succeeded"}}
+    payload["personality_type"] = "The Early Bird"
+    seeding.execute("wrapped", "UPDATE app_wrapped_runs SET payload = %s::json WHERE id = %s", [_json(payload), run.id])
+    assert look() == ("Email pending/failed", ["Early Bird"], 1)
+    assert look() == ("Email pending/failed", ["Early Bird"], 0)
 
 
 def test_compare_sends_only_what_differs_and_summarises_a_big_changed_value(client_for):

@@ -84,87 +84,79 @@ def runs_for_list(runs: QuerySet[WrappedRun]) -> QuerySet[WrappedRun]:
 
 def with_digest(runs: QuerySet[WrappedRun]) -> QuerySet[WrappedRun]:
     """`runs`, each with its `digest`: remembered by row version, the others read in one query."""
-    runs = runs.annotate(row_version=RawSQL(ROW_VERSION_SQL, []))
-    runs._iterable_class = RunsWithDigest  # kept by every clone, as values() keeps its own
-    return runs
+    return DIGESTS.on(runs)
 
 
-# -- a run's digest, remembered by row version ------------------------------------------------------
-# Parsing each row's payload is most of a runs list's time, and a digest depends on its row alone.
-# So each process remembers digests under the row's version: (xmin, ctid) names one version of a
-# row, and every update, even a second one in the same transaction, writes a new version with a
-# new ctid. A remembered digest is therefore never one of an older payload. Reading both costs
-# nothing: they are in the row's header.
+# -- what the database derives from a payload, remembered by row version --------------------------
+# Parsing each row's payload is most of a runs list's time and much of a run detail's, and what is
+# read from it depends on its row alone. So each process remembers it under the row's version:
+# (xmin, ctid) names one version of a row, and every update, even a second one in the same
+# transaction, writes a new version with a new ctid. What is remembered is therefore never read
+# from an older payload. Reading both costs nothing: they are in the row's header.
 ROW_VERSION_SQL = """("app_wrapped_runs".xmin::text || '/' || "app_wrapped_runs".ctid::text)"""
-DIGESTS_REMEMBERED = 20_000  # a few hundred KB of small dicts; 400 pages of 50 runs
-DIGEST_CHUNK = 500  # rows read per query when an export streams the list
+REMEMBERED_CHUNK = 500  # rows read per query when an export streams the list
 
 
-class DigestMemo:
-    """A bounded, least-recently-used map of (database, run id, row version) to digest."""
+class Remembered:
+    """Annotations over the payload (name -> RawSQL factory), kept for the last `size` row versions.
 
-    def __init__(self, size: int):
+    `on(runs)` makes each run of the queryset carry them, as `annotate` would: the query reads the
+    row version instead, and the versions not remembered are read in one more query (per chunk).
+    A run updated between the two reads gets the values of its newer version, remembered under
+    that version; a run deleted in between gets None for each.
+    """
+
+    def __init__(self, size: int, **annotations):
         self.size = size
+        self.annotations = annotations
         self._entries: OrderedDict[tuple, dict] = OrderedDict()
         self._lock = threading.Lock()
+        self._rows = type("RememberedRuns", (_RememberedRuns,), {"remembered": self})
 
-    def get_many(self, keys) -> dict[tuple, dict]:
-        found = {}
+    def on(self, runs: QuerySet[WrappedRun]) -> QuerySet[WrappedRun]:
+        runs = runs.annotate(row_version=RawSQL(ROW_VERSION_SQL, []))
+        runs._iterable_class = self._rows  # kept by every clone, as values() keeps its own
+        return runs
+
+    def attach(self, runs: list[WrappedRun], alias: str) -> None:
+        database = (alias, connections[alias].settings_dict.get("NAME"))
+        keys = {run.pk: (*database, run.pk, run.row_version) for run in runs}
+        values = {}
         with self._lock:
-            for key in keys:
-                value = self._entries.get(key)
-                if value is not None:
+            for pk, key in keys.items():
+                if (found := self._entries.get(key)) is not None:
                     self._entries.move_to_end(key)
-                    found[key] = value
-        return found
-
-    def put_many(self, items: dict[tuple, dict]) -> None:
-        with self._lock:
-            self._entries.update(items)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-digest_memo = DigestMemo(DIGESTS_REMEMBERED)
-
-
-def attach_digests(runs: list[WrappedRun], alias: str) -> None:
-    """Set `digest` on each run (read with its `row_version`): from the memo, or one query for the rest.
-
-    A run updated between the two reads gets the digest of its newer version, remembered under that
-    version; a run deleted in between gets an empty digest (its stage reads "—").
-    """
-    database = (alias, connections[alias].settings_dict.get("NAME"))
-    keys = {run.pk: (*database, run.pk, run.row_version) for run in runs}
-    found = digest_memo.get_many(keys.values())
-    digests = {pk: found[key] for pk, key in keys.items() if key in found}
-    missing = [pk for pk in keys if pk not in digests]
-    if missing:
-        fresh = {}
-        rows = (
-            WrappedRun.objects.using(alias)
-            .filter(pk__in=missing)
-            .annotate(digest=digest_expression(), row_version=RawSQL(ROW_VERSION_SQL, []))
-            .values_list("pk", "row_version", "digest")
-        )
-        for pk, version, value in rows:
-            digests[pk] = fresh[(*database, pk, version)] = value if isinstance(value, dict) else {}
-        digest_memo.put_many(fresh)
-    for run in runs:
-        run.digest = digests.get(run.pk, {})
+                    values[pk] = found
+        missing = [pk for pk in keys if pk not in values]
+        if missing:
+            names = list(self.annotations)
+            fresh = {}
+            rows = (
+                WrappedRun.objects.using(alias)
+                .filter(pk__in=missing)
+                .annotate(row_version=RawSQL(ROW_VERSION_SQL, []), **{n: f() for n, f in self.annotations.items()})
+                .values_list("pk", "row_version", *names)
+            )
+            for pk, version, *read in rows:
+                values[pk] = fresh[(*database, pk, version)] = dict(zip(names, read, strict=True))
+            with self._lock:
+                self._entries.update(fresh)
+                while len(self._entries) > self.size:
+                    self._entries.popitem(last=False)
+        for run in runs:
+            for name in self.annotations:
+                setattr(run, name, values.get(run.pk, {}).get(name))
 
 
-class RunsWithDigest(ModelIterable):
-    """Runs as models, each with its digest (attach_digests), a chunk at a time so an export streams."""
+class _RememberedRuns(ModelIterable):
+    """Runs as models with their remembered annotations, a chunk at a time so an export streams."""
+
+    remembered: Remembered
 
     def __iter__(self):
         rows = super().__iter__()
-        while chunk := list(islice(rows, DIGEST_CHUNK)):
-            attach_digests(chunk, self.queryset.db)
+        while chunk := list(islice(rows, REMEMBERED_CHUNK)):
+            self.remembered.attach(chunk, self.queryset.db)
             yield from chunk
 
 
@@ -251,15 +243,21 @@ def detail_expression() -> RawSQL:
 
 def for_detail(runs: QuerySet[WrappedRun]) -> QuerySet[WrappedRun]:
     """The run detail's row: every column but the payload, with its digest and detail skeleton."""
-    return runs.defer("payload").annotate(digest=digest_expression(), detail=detail_expression())
+    return DETAILS.on(runs.defer("payload"))
 
 
 def _detail(run) -> dict:
     detail = getattr(run, "detail", None)
     if not isinstance(detail, dict):
-        detail = for_detail(WrappedRun.objects.only("id")).values_list("detail", flat=True).get(pk=run.pk)
-        run.detail = detail
+        found = for_detail(WrappedRun.objects.only("id")).filter(pk=run.pk).first()
+        detail = run.detail = found.detail if found is not None and isinstance(found.detail, dict) else {}
     return detail
+
+
+# 100 pages of 50 runs (about 6 MB a process, at 1.2 KB a digest with its key); the skeletons are
+# bounded (expressions.detail_sql) and 500 of them a few MB more.
+DIGESTS = Remembered(5_000, digest=digest_expression)
+DETAILS = Remembered(500, digest=digest_expression, detail=detail_expression)
 
 
 def detail_payload(run):
