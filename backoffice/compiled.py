@@ -9,7 +9,6 @@ of each request. The statement stays the ORM's: one definition of the query, no 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 from django.db import connections
@@ -20,8 +19,8 @@ class StandIn(str):
     """A value the compiled statement takes per call; found again among the parameters by identity."""
 
 
+# Two requests that meet a shape first both compile it; either statement is the same.
 _statements: dict[tuple, tuple[str, tuple]] = {}
-_lock = threading.Lock()
 
 
 def rows(shape: tuple, build: Callable[..., QuerySet], *, using: str, **values) -> list[tuple]:
@@ -35,8 +34,7 @@ def rows(shape: tuple, build: Callable[..., QuerySet], *, using: str, **values) 
         unused = [name for name, stand_in in stand_ins.items() if not any(p is stand_in for p in statement[1])]
         if unused:  # the ORM turned the value into something else: it would be compiled in, not passed
             raise ValueError(f"{shape}: {', '.join(unused)} did not stay a parameter of {statement[0]}")
-        with _lock:
-            _statements[key] = statement
+        _statements[key] = statement
     sql, params = statement
     with connections[using].cursor() as cursor:
         cursor.execute(sql, [values[p] if isinstance(p, StandIn) else p for p in params])
