@@ -77,7 +77,7 @@ def mix(samples: dict, down: str) -> list[tuple[str, str, int, int]]:
                 2,
                 200,
             )
-            for name in admin.site._registry[WrappedRun].deferred_sections()
+            for name in admin.site.get_model_admin(WrappedRun).deferred_sections()
         ),
         ("queue", reverse("admin:wrapped_appjob_changelist"), 2, 200),
         ("dashboard", reverse("admin:index"), 1, 200),
